@@ -1,0 +1,154 @@
+//! Run-time configuration: one clap struct, every flag also read from an environment variable, so
+//! the same binary serves `make dev`, the e2e suite and a production deployment without rebuilding.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::error::ConfigError;
+
+/// Command-line and environment configuration of the backend.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "backend", version, about = "Silent-renewal page, JWT-protected API and SPA server")]
+pub struct Cli {
+    /// Address to bind; loopback by default so a dev machine exposes nothing.
+    #[arg(long, env = "BACKEND_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port of the silent page and the API (the tutorial's :3001).
+    #[arg(long, env = "BACKEND_PORT", default_value_t = 3001)]
+    pub port: u16,
+    /// The single origin allowed to frame `/silent`, receive its message and call the API with CORS.
+    #[arg(long, env = "APP_ORIGIN", default_value = "http://localhost:5000")]
+    pub app_origin: String,
+    /// Issuer URL exactly as it appears in the tokens' `iss` (local IdP by default).
+    #[arg(long, env = "AUTH_ISSUER", default_value = "http://localhost:4000", conflicts_with = "auth0_domain")]
+    pub issuer: String,
+    /// An Auth0 tenant domain (e.g. `example.eu.auth0.com`); sets the issuer to `https://<domain>/`.
+    #[arg(long, env = "AUTH0_DOMAIN")]
+    pub auth0_domain: Option<String>,
+    /// The API identifier that access tokens must carry in `aud`.
+    #[arg(long, env = "AUTH0_AUDIENCE", default_value = "http://localhost:3001/api")]
+    pub audience: String,
+    /// Clock-skew tolerance, in seconds, for `exp` and `nbf`.
+    #[arg(long, env = "JWT_LEEWAY_SECS", default_value_t = 5)]
+    pub leeway_secs: u64,
+    /// Minimum seconds between two JWKS refetches caused by an unknown `kid` (stops key-id floods).
+    #[arg(long, env = "JWKS_MIN_REFRESH_SECS", default_value_t = 10)]
+    pub jwks_min_refresh_secs: u64,
+    /// The silent-renewal page template served at `/silent`.
+    #[arg(long, env = "SILENT_PAGE", default_value = "public/silent.html")]
+    pub silent_page: PathBuf,
+    /// Also serve the built SPA on this port (history fallback to `index.html`); off when absent.
+    #[arg(long, env = "SPA_PORT")]
+    pub spa_port: Option<u16>,
+    /// Directory of the built SPA (trunk's output).
+    #[arg(long, env = "SPA_DIST", default_value = "frontend/dist")]
+    pub dist: PathBuf,
+}
+
+/// Validated configuration shared by the HTTP handlers.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Origin (scheme://host[:port]) of the single-page app.
+    pub app_origin: String,
+    /// Expected `iss` claim.
+    pub issuer: String,
+    /// Expected `aud` claim.
+    pub audience: String,
+    /// Tolerance for `exp`/`nbf`.
+    pub leeway: Duration,
+    /// Minimum interval between unknown-`kid` JWKS refetches.
+    pub jwks_min_refresh: Duration,
+}
+
+impl Cli {
+    /// Checks the values that clap cannot and derives the handler settings.
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        let issuer = match &self.auth0_domain {
+            Some(domain) => {
+                let domain = domain.trim().trim_start_matches("https://").trim_end_matches('/');
+                if domain.is_empty() || domain.contains('/') {
+                    return Err(ConfigError::Invalid("AUTH0_DOMAIN must be a bare host name".into()));
+                }
+                format!("https://{domain}/")
+            }
+            None => self.issuer.clone(),
+        };
+        Settings::new(&self.app_origin, &issuer, &self.audience, self.leeway_secs, self.jwks_min_refresh_secs)
+    }
+}
+
+impl Settings {
+    /// Builds settings, refusing origins and issuers that would make every check meaningless.
+    pub fn new(
+        app_origin: &str,
+        issuer: &str,
+        audience: &str,
+        leeway_secs: u64,
+        jwks_min_refresh_secs: u64,
+    ) -> Result<Self, ConfigError> {
+        let app_origin = normalise_origin(app_origin)?;
+        if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+            return Err(ConfigError::Invalid(format!("issuer must be an http(s) URL, got {issuer:?}")));
+        }
+        if audience.trim().is_empty() {
+            return Err(ConfigError::Invalid("audience must not be empty".into()));
+        }
+        Ok(Self {
+            app_origin,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            leeway: Duration::from_secs(leeway_secs),
+            jwks_min_refresh: Duration::from_secs(jwks_min_refresh_secs),
+        })
+    }
+
+    /// Where OpenID discovery lives for the issuer (Auth0's issuer ends in `/`, the local one does not).
+    pub fn discovery_url(&self) -> String {
+        format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'))
+    }
+}
+
+/// Accepts `scheme://host[:port]` only: a path, `*` or `null` as the app origin is a misconfiguration.
+fn normalise_origin(origin: &str) -> Result<String, ConfigError> {
+    let origin = origin.trim().trim_end_matches('/');
+    let rest = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .ok_or_else(|| ConfigError::Invalid(format!("app origin must start with http:// or https://, got {origin:?}")))?;
+    let valid_host = !rest.is_empty()
+        && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !valid_host {
+        return Err(ConfigError::Invalid(format!("app origin must be scheme://host[:port], got {origin:?}")));
+    }
+    Ok(origin.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalised_and_paths_refused() {
+        let ok = Settings::new("http://localhost:5000/", "http://localhost:4000", "api", 5, 10);
+        assert_eq!(ok.map(|s| s.app_origin).ok().as_deref(), Some("http://localhost:5000"));
+        for bad in ["*", "null", "localhost:5000", "http://localhost:5000/app", "http://"] {
+            assert!(Settings::new(bad, "http://localhost:4000", "api", 5, 10).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn auth0_domain_becomes_an_issuer_with_trailing_slash() {
+        let cli = Cli::parse_from(["backend", "--auth0-domain", "example.eu.auth0.com"]);
+        let settings = cli.settings().ok();
+        assert_eq!(settings.as_ref().map(|s| s.issuer.as_str()), Some("https://example.eu.auth0.com/"));
+        assert_eq!(
+            settings.map(|s| s.discovery_url()).as_deref(),
+            Some("https://example.eu.auth0.com/.well-known/openid-configuration")
+        );
+        let bad = Cli::parse_from(["backend", "--auth0-domain", "evil.com/path"]);
+        assert!(bad.settings().is_err());
+    }
+}

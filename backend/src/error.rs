@@ -1,0 +1,136 @@
+//! The backend's errors: configuration problems that stop start-up, and request errors that become
+//! RFC 6750 responses. Keeping them typed is what lets every rejection carry the right status and
+//! `WWW-Authenticate` header without the handlers thinking about HTTP.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+/// Why the server refuses to start.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A flag or environment variable holds a value that cannot work.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+    /// The silent page template could not be read or is malformed.
+    #[error("silent page {path}: {reason}")]
+    SilentPage {
+        /// File that was read.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Reading a file failed.
+    #[error("cannot read {path}")]
+    Io {
+        /// File that was read.
+        path: String,
+        /// Underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Why an API request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No `Authorization` header: RFC 6750 §3.1 says answer with a bare challenge, no error code.
+    #[error("authorization required")]
+    MissingToken,
+    /// The credentials are present but unacceptable (malformed, forged, expired, wrong audience…).
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
+    /// A valid token without the scope the route requires.
+    #[error("insufficient scope: {0} required")]
+    InsufficientScope(&'static str),
+    /// The issuer's keys could not be fetched, so no token can be judged (a server-side problem).
+    #[error("signing keys unavailable")]
+    KeysUnavailable(#[source] JwksError),
+}
+
+/// Why the issuer's key set could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum JwksError {
+    /// Network or HTTP error talking to the issuer.
+    #[error("fetching {url}")]
+    Fetch {
+        /// The discovery or JWKS URL.
+        url: String,
+        /// Underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The document did not have the expected shape.
+    #[error("malformed document from {url}: {reason}")]
+    Malformed {
+        /// The discovery or JWKS URL.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl ApiError {
+    fn challenge(&self) -> String {
+        let realm = r#"Bearer realm="api""#;
+        match self {
+            Self::MissingToken => realm.to_owned(),
+            Self::InvalidToken(why) => {
+                format!(r#"{realm}, error="invalid_token", error_description="{}""#, quote_safe(why))
+            }
+            Self::InsufficientScope(scope) => {
+                format!(r#"{realm}, error="insufficient_scope", scope="{scope}""#)
+            }
+            Self::KeysUnavailable(_) => realm.to_owned(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::MissingToken => "unauthorized",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InsufficientScope(_) => "insufficient_scope",
+            Self::KeysUnavailable(_) => "temporarily_unavailable",
+        }
+    }
+}
+
+/// Keeps an error description inside its quoted-string (no quotes, backslashes or control chars).
+fn quote_safe(text: &str) -> String {
+    text.chars().filter(|c| !matches!(c, '"' | '\\') && !c.is_control()).collect()
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::KeysUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Ok(value) = HeaderValue::from_str(&self.challenge()) {
+            response.insert_header((header::WWW_AUTHENTICATE, value));
+        }
+        response
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(json!({ "error": self.code(), "error_description": self.to_string() }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_cannot_break_out_of_the_challenge() {
+        let err = ApiError::InvalidToken("bad \"kid\"\r\nX-Evil: 1".into());
+        assert_eq!(
+            err.challenge(),
+            r#"Bearer realm="api", error="invalid_token", error_description="bad kidX-Evil: 1""#
+        );
+    }
+}

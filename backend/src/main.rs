@@ -1,0 +1,75 @@
+//! Entry point: parse configuration, bind the API listener (and the SPA one when asked), run until
+//! SIGINT/SIGTERM (actix drains in-flight requests), and exit non-zero with a clear message when
+//! the configuration is wrong or a port is taken.
+
+use std::process::ExitCode;
+
+use actix_web::{App, HttpServer};
+use backend::config::Cli;
+use backend::silent::SilentPage;
+use backend::{configure, default_headers, spa, AppState};
+use clap::Parser;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn")),
+        )
+        .init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("backend: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let settings = cli.settings().map_err(|e| e.to_string())?;
+    let silent = SilentPage::load(&cli.silent_page, &settings.app_origin).map_err(|e| e.to_string())?;
+    let state = AppState::new(settings, silent);
+    // Request lines only: paths carry no token (tokens travel in headers and URL fragments).
+    let log_format = "%r %s %b %Dms";
+
+    let api_state = state.clone();
+    let api = HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::Logger::new(log_format))
+            .wrap(default_headers())
+            .configure(|cfg| configure(cfg, &api_state))
+    })
+    .bind((cli.host, cli.port))
+    .map_err(|e| format!("cannot listen on {}:{}: {e} (is another instance running?)", cli.host, cli.port))?
+    .run();
+    tracing::info!(
+        "listening on http://{}:{} (issuer {}, audience {}, app origin {})",
+        cli.host,
+        cli.port,
+        state.settings.issuer,
+        state.settings.audience,
+        state.settings.app_origin
+    );
+
+    let Some(spa_port) = cli.spa_port else {
+        return api.await.map_err(|e| e.to_string());
+    };
+    let dist = cli.dist.clone();
+    if !dist.join("index.html").is_file() {
+        return Err(format!("{} has no index.html: build the frontend first (make build)", dist.display()));
+    }
+    let spa = HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::Logger::new(log_format))
+            .wrap(default_headers())
+            .configure(|cfg| spa::configure_spa(cfg, dist.clone()))
+    })
+    .bind((cli.host, spa_port))
+    .map_err(|e| format!("cannot listen on {}:{spa_port}: {e} (is another instance running?)", cli.host))?
+    .run();
+    tracing::info!("serving the SPA from {} on http://{}:{spa_port}", cli.dist.display(), cli.host);
+    tokio::try_join!(api, spa).map(|_| ()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,123 @@
+//! Test issuer: an RSA key, a local discovery + JWKS server on an ephemeral port, and a token minter,
+//! so the backend is tested against real signatures without any network.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPrivateKey;
+use serde_json::{json, Value};
+
+pub const AUDIENCE: &str = "http://localhost:3001/api";
+pub const APP_ORIGIN: &str = "http://localhost:5000";
+
+/// One signing key with its key id.
+pub struct TestKey {
+    pub kid: String,
+    pub encoding: EncodingKey,
+    pub jwk: Value,
+}
+
+fn make_key(kid: &str) -> TestKey {
+    let mut rng = rand::thread_rng();
+    let private = RsaPrivateKey::new(&mut rng, 2048).expect("rsa key");
+    let der = private.to_pkcs1_der().expect("der");
+    let public = private.to_public_key();
+    TestKey {
+        kid: kid.to_owned(),
+        encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+        jwk: json!({
+            "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+            "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+        }),
+    }
+}
+
+/// Key generation is the slow part: each test binary makes its two keys once.
+pub fn keys() -> &'static (TestKey, TestKey) {
+    static KEYS: OnceLock<(TestKey, TestKey)> = OnceLock::new();
+    KEYS.get_or_init(|| (make_key("key-1"), make_key("key-2")))
+}
+
+/// A running fake issuer whose published key set can be changed and whose JWKS hits are counted.
+#[derive(Clone)]
+pub struct Issuer {
+    pub url: String,
+    pub published: Arc<Mutex<Vec<Value>>>,
+    pub jwks_hits: Arc<AtomicUsize>,
+}
+
+impl Issuer {
+    pub async fn start() -> Self {
+        let published = Arc::new(Mutex::new(vec![keys().0.jwk.clone()]));
+        let jwks_hits = Arc::new(AtomicUsize::new(0));
+        let (p, h) = (published.clone(), jwks_hits.clone());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let url = format!("http://127.0.0.1:{port}");
+        let jwks_uri = format!("{url}/.well-known/jwks.json");
+        let server = HttpServer::new(move || {
+            let (p, h, jwks_uri) = (p.clone(), h.clone(), jwks_uri.clone());
+            App::new()
+                .route(
+                    "/.well-known/openid-configuration",
+                    web::get().to(move || {
+                        let jwks_uri = jwks_uri.clone();
+                        async move { HttpResponse::Ok().json(json!({ "jwks_uri": jwks_uri })) }
+                    }),
+                )
+                .route(
+                    "/.well-known/jwks.json",
+                    web::get().to(move || {
+                        let (p, h) = (p.clone(), h.clone());
+                        async move {
+                            h.fetch_add(1, Ordering::SeqCst);
+                            let keys = p.lock().expect("lock").clone();
+                            HttpResponse::Ok().json(json!({ "keys": keys }))
+                        }
+                    }),
+                )
+        })
+        .workers(1)
+        .listen(listener)
+        .expect("listen")
+        .run();
+        actix_web::rt::spawn(server);
+        Self { url, published, jwks_hits }
+    }
+
+    pub fn hits(&self) -> usize {
+        self.jwks_hits.load(Ordering::SeqCst)
+    }
+}
+
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs() as i64
+}
+
+/// Claims of a good token for `issuer`; tests change one field at a time.
+pub fn claims(issuer: &str) -> Value {
+    json!({
+        "iss": issuer, "aud": AUDIENCE, "sub": "dev|alice",
+        "iat": now(), "exp": now() + 300, "scope": "openid profile read:messages",
+    })
+}
+
+pub fn sign(key: &TestKey, claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(key.kid.clone());
+    encode(&header, claims, &key.encoding).expect("sign")
+}
+
+/// A token assembled by hand (for `alg: none` and other headers no library will produce).
+pub fn raw_token(header: &Value, claims: &Value, signature: &[u8]) -> String {
+    let part = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).expect("json"));
+    format!("{}.{}.{}", part(header), part(claims), URL_SAFE_NO_PAD.encode(signature))
+}
