@@ -1,1 +1,5 @@
-fn main() {}
+//! Mounts the app.
+
+fn main() {
+    yew::Renderer::<frontend::app::App>::new().render();
+}

@@ -1,0 +1,238 @@
+// Local OpenID provider shaped like an Auth0 tenant, so `make dev` and every test run with no
+// account and no network. Built on the certified `oidc-provider`; only the Auth0-specific surface
+// (routes, `audience`, `returnTo`, JWT access tokens with scope) is adapted here.
+//
+// Configuration (environment):
+//   IDP_PORT (4000), IDP_HOST (127.0.0.1), IDP_ISSUER (http://localhost:4000)
+//   IDP_CLIENT_ID (dev-spa-client), IDP_AUDIENCE (http://localhost:3001/api)
+//   IDP_ACCESS_TOKEN_TTL seconds (7200, like Auth0), IDP_ID_TOKEN_TTL seconds (36000)
+//   APP_ORIGIN (http://localhost:5000), SILENT_REDIRECT_URI (http://localhost:3001/silent)
+//   IDP_AUTHORIZE_DELAY_MS (0): hold every /authorize this long (fault-injection for tests)
+
+import http from 'node:http';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import Provider, { errors } from 'oidc-provider';
+import { USERS, authenticate, avatarSvg, claimsFor, findUser } from './users.mjs';
+import { errorPage, loggedOutPage, loginPage, logoutPage } from './pages.mjs';
+
+const env = (name, fallback) => process.env[name] ?? fallback;
+const PORT = Number(env('IDP_PORT', '4000'));
+const HOST = env('IDP_HOST', '127.0.0.1');
+const ISSUER = env('IDP_ISSUER', `http://localhost:${PORT}`);
+const CLIENT_ID = env('IDP_CLIENT_ID', 'dev-spa-client');
+const AUDIENCE = env('IDP_AUDIENCE', 'http://localhost:3001/api');
+const ACCESS_TTL = Number(env('IDP_ACCESS_TOKEN_TTL', '7200'));
+const ID_TTL = Number(env('IDP_ID_TOKEN_TTL', '36000'));
+const APP_ORIGIN = env('APP_ORIGIN', 'http://localhost:5000');
+const SILENT_URI = env('SILENT_REDIRECT_URI', 'http://localhost:3001/silent');
+const AUTHORIZE_DELAY_MS = Number(env('IDP_AUTHORIZE_DELAY_MS', '0'));
+// Auth0 puts the OIDC scopes in the access token's scope next to the API's own.
+const API_SCOPES = 'openid profile email read:messages';
+
+for (const [name, value] of Object.entries({ IDP_PORT: PORT, IDP_ACCESS_TOKEN_TTL: ACCESS_TTL, IDP_ID_TOKEN_TTL: ID_TTL })) {
+  if (!Number.isInteger(value) || value <= 0) {
+    console.error(`idp: ${name} must be a positive integer`);
+    process.exit(2);
+  }
+}
+
+// A fresh signing key per start, as after a key rotation: clients must follow the JWKS.
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: `dev-${randomUUID().slice(0, 8)}`, use: 'sig', alg: 'RS256' };
+const { d, p, q, dp, dq, qi, ...publicKey } = signingKey;
+const localKeys = createLocalJWKSet({ keys: [publicKey] });
+
+const provider = new Provider(ISSUER, {
+  clients: [
+    {
+      client_id: CLIENT_ID,
+      client_name: 'Token Renewal (local)',
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['implicit', 'authorization_code', 'refresh_token'],
+      response_types: ['id_token token', 'code'],
+      redirect_uris: [`${APP_ORIGIN}/callback`, SILENT_URI],
+      post_logout_redirect_uris: [`${APP_ORIGIN}/`, APP_ORIGIN],
+    },
+  ],
+  jwks: { keys: [signingKey] },
+  cookies: { keys: ['local-dev-only-cookie-key-not-a-secret'] },
+  routes: {
+    authorization: '/authorize',
+    token: '/oauth/token',
+    userinfo: '/userinfo',
+    end_session: '/v2/logout',
+    jwks: '/.well-known/jwks.json',
+    revocation: '/oauth/revoke',
+  },
+  responseTypes: ['id_token token', 'code', 'none'],
+  extraParams: ['audience'],
+  scopes: ['openid', 'profile', 'email', 'offline_access'],
+  claims: {
+    openid: ['sub'],
+    profile: ['name', 'nickname', 'picture', 'updated_at'],
+    email: ['email', 'email_verified'],
+  },
+  conformIdTokenClaims: false,
+  ttl: {
+    AccessToken: ACCESS_TTL,
+    IdToken: ID_TTL,
+    AuthorizationCode: 60,
+    Interaction: 3600,
+    Session: 14 * 24 * 3600,
+    Grant: 14 * 24 * 3600,
+    RefreshToken: 14 * 24 * 3600,
+  },
+  rotateRefreshToken: true,
+  issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+  findAccount: async (_ctx, sub) => {
+    const user = findUser(sub);
+    return user && { accountId: sub, claims: async (_use, scope) => claimsFor(user, new Set(String(scope).split(' '))) };
+  },
+  // First-party client: grant what it asks for without a consent screen, so prompt=none works.
+  loadExistingGrant: async (ctx) => {
+    const { session, client } = ctx.oidc;
+    if (!session?.accountId) return undefined;
+    const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
+    const grant = (grantId && (await ctx.oidc.provider.Grant.find(grantId))) ||
+      new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+    grant.addOIDCScope('openid profile email offline_access');
+    grant.addResourceScope(AUDIENCE, API_SCOPES);
+    await grant.save();
+    return grant;
+  },
+  features: {
+    devInteractions: { enabled: false },
+    revocation: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      // Auth0's `audience` parameter names the API; map it to an RFC 8707 resource indicator.
+      defaultResource: async (ctx, _client, oneOf) => (oneOf ? oneOf[0] : ctx.oidc.params.audience || AUDIENCE),
+      useGrantedResource: async () => true,
+      getResourceServerInfo: async (_ctx, resource) => {
+        if (resource !== AUDIENCE) throw new errors.InvalidTarget(`unknown audience ${resource}`);
+        return { scope: API_SCOPES, audience: AUDIENCE, accessTokenTTL: ACCESS_TTL, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+      },
+    },
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: async (ctx, form) => { ctx.body = logoutPage(form); },
+      postLogoutSuccessSource: async (ctx) => { ctx.body = loggedOutPage(); },
+    },
+  },
+  renderError: async (ctx, out) => {
+    ctx.type = 'html';
+    ctx.body = errorPage(out);
+  },
+});
+provider.proxy = false;
+
+// oidc-provider refuses implicit clients with http:// or localhost redirect URIs. This provider
+// only ever runs on a developer's loopback, so exactly those two checks are relaxed, nothing else.
+const { invalidate } = provider.Client.Schema.prototype;
+provider.Client.Schema.prototype.invalidate = function relaxed(message, code) {
+  if (code === 'implicit-force-https' || code === 'implicit-forbid-localhost') return;
+  invalidate.call(this, message, code);
+};
+
+const stats = { authorize: 0, authorizeSilent: 0, userinfo: 0 };
+const oidc = provider.callback();
+
+function readForm(req, limit = 4096) {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+      if (body.length > limit) reject(new Error('request body too large'));
+    });
+    req.on('end', () => resolve(new URLSearchParams(body)));
+    req.on('error', reject);
+  });
+}
+
+function send(res, status, body, headers = {}) {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(body);
+}
+
+async function interaction(req, res, uid, action) {
+  const details = await provider.interactionDetails(req, res);
+  if (details.uid !== uid) return send(res, 400, 'interaction mismatch');
+  const clientName = 'Token Renewal';
+  if (req.method === 'GET' && !action) {
+    return send(res, 200, loginPage({ uid, clientName, users: USERS }));
+  }
+  if (req.method === 'POST' && action === 'login') {
+    const form = await readForm(req);
+    const user = authenticate(form.get('email'), form.get('password'));
+    if (!user) {
+      return send(res, 401, loginPage({ uid, clientName, users: USERS, email: form.get('email'), error: 'Wrong email or password.' }));
+    }
+    return provider.interactionFinished(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
+  }
+  return send(res, 405, 'method not allowed');
+}
+
+// Auth0's /userinfo accepts the API access token (its `aud` lists /userinfo too); oidc-provider's
+// refuses tokens bound to another resource. Answer it here with the same checks Auth0 makes.
+async function userinfo(req, res) {
+  const origin = req.headers.origin;
+  const cors = origin === APP_ORIGIN ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+  if (req.method === 'OPTIONS') {
+    return send(res, 204, '', { ...cors, 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'authorization', 'access-control-max-age': '600' });
+  }
+  const json = { ...cors, 'content-type': 'application/json' };
+  const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (!token) return send(res, 401, JSON.stringify({ error: 'invalid_token' }), { ...json, 'www-authenticate': 'Bearer realm="userinfo"' });
+  try {
+    const { payload } = await jwtVerify(token, localKeys, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'] });
+    const user = findUser(payload.sub);
+    if (!user) throw new Error('unknown subject');
+    stats.userinfo += 1;
+    return send(res, 200, JSON.stringify(claimsFor(user, new Set(String(payload.scope).split(' ')))), json);
+  } catch {
+    return send(res, 401, JSON.stringify({ error: 'invalid_token' }), { ...json, 'www-authenticate': 'Bearer error="invalid_token"' });
+  }
+}
+
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url, ISSUER);
+  try {
+    if (url.pathname === '/healthz') return send(res, 200, 'ok', { 'content-type': 'text/plain' });
+    if (url.pathname === '/__dev/stats') return send(res, 200, JSON.stringify(stats), { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+    const avatar = /^\/avatars\/([a-z]+)\.svg$/.exec(url.pathname);
+    const avatarOf = avatar && USERS.find((u) => u.nickname === avatar[1]);
+    if (avatarOf) return send(res, 200, avatarSvg(avatarOf), { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' });
+    if (url.pathname === '/favicon.ico') return send(res, 204, '');
+    const match = /^\/interaction\/([\w-]+)(?:\/(login))?$/.exec(url.pathname);
+    if (match) return await interaction(req, res, match[1], match[2]);
+    if (url.pathname === '/userinfo') return await userinfo(req, res);
+    if (url.pathname === '/authorize') {
+      stats.authorize += 1;
+      if (url.searchParams.get('prompt') === 'none') stats.authorizeSilent += 1;
+      console.log(`idp: /authorize prompt=${url.searchParams.get('prompt') ?? '-'} redirect_uri=${url.searchParams.get('redirect_uri')}`);
+      if (AUTHORIZE_DELAY_MS > 0) await new Promise((r) => setTimeout(r, AUTHORIZE_DELAY_MS));
+    }
+    if (url.pathname === '/v2/logout' && url.searchParams.has('returnTo')) {
+      // Auth0's logout parameters, mapped onto RP-initiated logout.
+      url.searchParams.set('post_logout_redirect_uri', url.searchParams.get('returnTo'));
+      url.searchParams.delete('returnTo');
+      req.url = `${url.pathname}?${url.searchParams}`;
+    }
+    return oidc(req, res);
+  } catch (err) {
+    console.error('idp:', err.message);
+    if (!res.headersSent) send(res, 400, errorPage({ error: 'invalid_request', error_description: err.message }));
+  }
+});
+
+server.on('error', (err) => {
+  console.error(`idp: cannot listen on ${HOST}:${PORT}: ${err.message}`);
+  process.exit(1);
+});
+server.listen(PORT, HOST, () => {
+  console.log(`idp: ${ISSUER} (client ${CLIENT_ID}, audience ${AUDIENCE}, access token ${ACCESS_TTL}s)`);
+  console.log(`idp: dev users: ${USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`);
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));

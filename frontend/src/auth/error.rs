@@ -1,0 +1,139 @@
+//! Every way authentication can fail, as one `Clone + PartialEq` enum so it can live in component
+//! state and be compared in tests. Each variant says what a person (or a developer) should do next.
+
+use thiserror::Error;
+
+/// A failed check on an ID token. A token failing any of these is discarded whole.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TokenError {
+    /// Not three base64url parts of JSON.
+    #[error("malformed token: {0}")]
+    Malformed(String),
+    /// Anything but RS256 (notably `none` and HS256).
+    #[error("token algorithm {0} is not accepted (RS256 only)")]
+    Algorithm(String),
+    /// No key with this `kid` in the issuer's JWKS, even after refetching.
+    #[error("token signed with an unknown key ({0})")]
+    UnknownKey(String),
+    /// WebCrypto said the signature does not match.
+    #[error("token signature is invalid")]
+    Signature,
+    /// `iss` differs from the configured issuer.
+    #[error("token issuer {0:?} is not the configured issuer")]
+    Issuer(String),
+    /// `aud` does not contain the client id.
+    #[error("token audience does not include this app")]
+    Audience,
+    /// `azp` present and not the client id.
+    #[error("token authorized party {0:?} is not this app")]
+    AuthorizedParty(String),
+    /// `exp` in the past (beyond the leeway).
+    #[error("token expired")]
+    Expired,
+    /// `iat` in the future (beyond the leeway): a clock problem or a forged token.
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    /// `nonce` differs from the one this tab sent: a replayed or injected token.
+    #[error("token nonce does not match the request")]
+    Nonce,
+    /// `at_hash` does not bind this access token to the ID token.
+    #[error("access token does not match the ID token (at_hash)")]
+    AtHash,
+    /// A renewal returned a different user than the current session.
+    #[error("renewal returned another user")]
+    SubjectChanged,
+}
+
+/// Every failure of login, renewal, configuration or storage.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AuthError {
+    /// `/auth_config.json` missing or invalid.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// OpenID discovery or JWKS could not be fetched or parsed.
+    #[error("could not reach the identity provider: {0}")]
+    Provider(String),
+    /// The provider answered with an OAuth error (`error`, `error_description`).
+    #[error("{}", describe_oauth(.error, .description.as_deref()))]
+    OAuth {
+        /// OAuth error code.
+        error: String,
+        /// Human-readable description from the provider.
+        description: Option<String>,
+    },
+    /// The redirect fragment could not be parsed.
+    #[error("malformed authorization response: {0}")]
+    MalformedResponse(String),
+    /// `state` unknown to this tab, or used before: a replayed or forged response.
+    #[error("authorization response with an unknown or already used state")]
+    UnknownState,
+    /// The tokens failed verification.
+    #[error("token rejected: {0}")]
+    Token(#[from] TokenError),
+    /// The silent renewal frame did not answer in time.
+    #[error(
+        "silent renewal got no answer within {after_ms} ms (step: {step}). Likely causes: {silent_uri} is not \
+         an allowed callback URL for this client, or the provider refused to be framed \
+         (X-Frame-Options / frame-ancestors)"
+    )]
+    Timeout {
+        /// How long it waited.
+        after_ms: u32,
+        /// The step that hung.
+        step: String,
+        /// The silent redirect URI in use.
+        silent_uri: String,
+    },
+    /// Browser API failure (storage, crypto, DOM).
+    #[error("browser: {0}")]
+    Browser(String),
+}
+
+fn describe_oauth(error: &str, description: Option<&str>) -> String {
+    match description {
+        Some(d) if !d.is_empty() => format!("{error}: {d}"),
+        _ => error.to_owned(),
+    }
+}
+
+impl AuthError {
+    /// The provider says the user must sign in again: renewing cannot help, the session is over.
+    pub fn ends_session(&self) -> bool {
+        matches!(self, Self::OAuth { error, .. }
+            if matches!(error.as_str(), "login_required" | "consent_required" | "interaction_required"))
+    }
+
+    /// Worth retrying later (network trouble, a slow provider); a rejected token is not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Provider(_) | Self::Timeout { .. } | Self::Browser(_) => true,
+            Self::OAuth { error, .. } => matches!(error.as_str(), "temporarily_unavailable" | "server_error"),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_interaction_errors_end_the_session() {
+        let oauth = |e: &str| AuthError::OAuth { error: e.into(), description: None };
+        assert!(oauth("login_required").ends_session());
+        assert!(oauth("consent_required").ends_session());
+        assert!(oauth("interaction_required").ends_session());
+        assert!(!oauth("access_denied").ends_session());
+        assert!(!AuthError::UnknownState.ends_session());
+        assert!(oauth("temporarily_unavailable").is_transient());
+        assert!(!AuthError::Token(TokenError::Signature).is_transient());
+    }
+
+    #[test]
+    fn messages_name_the_cause() {
+        let e = AuthError::OAuth { error: "login_required".into(), description: Some("End-User authentication is required".into()) };
+        assert_eq!(e.to_string(), "login_required: End-User authentication is required");
+        let t = AuthError::Timeout { after_ms: 10_000, step: "waiting for the frame".into(), silent_uri: "http://localhost:3001/silent".into() };
+        assert!(t.to_string().contains("http://localhost:3001/silent is not an allowed callback URL"));
+    }
+}

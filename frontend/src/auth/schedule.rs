@@ -1,0 +1,143 @@
+//! When to renew, as a pure function of the clock and the session — never a timer's memory. The
+//! tutorial renewed exactly at expiry (leaving an expired token in use for the whole renewal) and
+//! overflowed `setTimeout` for lifetimes past 24.8 days; both are fixed here.
+//!
+//! Policy: renew `lead` before expiry, where lead = min(60 s, a quarter of the token's lifetime)
+//! (auth0-spa-js renews 60 s early; a quarter keeps short dev lifetimes sane). After a transient
+//! failure, retry with exponential backoff (2 s doubling to 60 s, ±20 % jitter) while the token is
+//! still valid; once it has expired, stop and let the person choose Retry or Log In.
+
+/// `setTimeout` takes a signed 32-bit delay; longer ones fire at once.
+pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+/// Upper bound of the renewal lead.
+pub const MAX_LEAD_MS: f64 = 60_000.0;
+/// First retry delay after a failure.
+pub const BACKOFF_BASE_MS: f64 = 2_000.0;
+/// Retry delays stop growing here.
+pub const BACKOFF_CAP_MS: f64 = 60_000.0;
+/// Jitter: ± this fraction of the backoff delay.
+pub const JITTER: f64 = 0.2;
+
+/// The session times the decision needs (epoch milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lifetime {
+    /// When the access token was issued.
+    pub issued_at: f64,
+    /// When it expires (the tutorial's `expires_at`).
+    pub expires_at: f64,
+}
+
+/// Consecutive failed renewals since the last success.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Failures {
+    /// How many.
+    pub count: u32,
+    /// When the last one ended (epoch ms).
+    pub last_at: f64,
+    /// A random number in [0, 1) drawn at that failure, for jitter.
+    pub jitter: f64,
+}
+
+/// The decision.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Plan {
+    /// Renew at this time (epoch ms); may already be past, meaning now.
+    RenewAt(f64),
+    /// The access token has expired and automatic renewal has stopped.
+    Expired,
+}
+
+/// How long before expiry to renew.
+pub fn lead_ms(lifetime: Lifetime) -> f64 {
+    let total = (lifetime.expires_at - lifetime.issued_at).max(0.0);
+    (total / 4.0).min(MAX_LEAD_MS)
+}
+
+/// Delay before retry number `count` (1-based), with jitter applied.
+pub fn backoff_ms(failures: Failures) -> f64 {
+    let exponent = failures.count.saturating_sub(1).min(16);
+    let base = (BACKOFF_BASE_MS * f64::from(1u32 << exponent)).min(BACKOFF_CAP_MS);
+    base * (1.0 + JITTER * (2.0 * failures.jitter.clamp(0.0, 1.0) - 1.0))
+}
+
+/// Decides when the next renewal should happen.
+pub fn plan(now: f64, lifetime: Lifetime, failures: Failures) -> Plan {
+    let due = lifetime.expires_at - lead_ms(lifetime);
+    if failures.count == 0 {
+        return if now >= lifetime.expires_at { Plan::Expired } else { Plan::RenewAt(due) };
+    }
+    let retry = failures.last_at + backoff_ms(failures);
+    if retry >= lifetime.expires_at || now >= lifetime.expires_at {
+        Plan::Expired
+    } else {
+        Plan::RenewAt(retry.max(due))
+    }
+}
+
+/// The delay to give `setTimeout` to wake at `at`: never negative, never past the 32-bit limit
+/// (a longer wait wakes early, re-plans and sleeps again).
+pub fn timer_delay_ms(now: f64, at: f64) -> u32 {
+    let delay = (at - now).clamp(0.0, MAX_TIMER_MS).ceil();
+    delay as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: f64 = 1_800_000_000_000.0;
+    const HOUR: f64 = 3_600_000.0;
+
+    fn life(seconds: f64) -> Lifetime {
+        Lifetime { issued_at: T0, expires_at: T0 + seconds * 1000.0 }
+    }
+
+    #[test]
+    fn renews_before_expiry_with_the_lead() {
+        assert_eq!(plan(T0, life(7200.0), Failures::default()), Plan::RenewAt(T0 + 2.0 * HOUR - 60_000.0));
+        // Short lifetimes renew at three quarters.
+        assert_eq!(plan(T0, life(20.0), Failures::default()), Plan::RenewAt(T0 + 15_000.0));
+        assert_eq!(lead_ms(life(0.0)), 0.0);
+    }
+
+    #[test]
+    fn an_overdue_renewal_is_due_now_and_an_expired_one_stops() {
+        let l = life(7200.0);
+        let overdue = T0 + 2.0 * HOUR - 1_000.0; // the laptop slept past the due time
+        assert!(matches!(plan(overdue, l, Failures::default()), Plan::RenewAt(at) if at <= overdue));
+        assert_eq!(plan(T0 + 3.0 * HOUR, l, Failures::default()), Plan::Expired);
+    }
+
+    #[test]
+    fn long_lifetimes_clamp_the_timer_instead_of_overflowing() {
+        let thirty_days = life(30.0 * 24.0 * 3600.0);
+        let Plan::RenewAt(at) = plan(T0, thirty_days, Failures::default()) else { panic!("expected a renewal") };
+        assert_eq!(timer_delay_ms(T0, at), 2_147_483_647);
+        assert_eq!(timer_delay_ms(T0, T0 - 5.0), 0);
+        assert_eq!(timer_delay_ms(T0, T0 + 1.5), 2);
+    }
+
+    #[test]
+    fn backoff_grows_caps_and_jitters_within_bounds() {
+        let f = |count, jitter| Failures { count, last_at: T0, jitter };
+        assert_eq!(backoff_ms(f(1, 0.5)), 2_000.0);
+        assert_eq!(backoff_ms(f(2, 0.5)), 4_000.0);
+        assert_eq!(backoff_ms(f(3, 0.5)), 8_000.0);
+        assert_eq!(backoff_ms(f(10, 0.5)), 60_000.0);
+        assert_eq!(backoff_ms(f(u32::MAX, 0.5)), 60_000.0);
+        assert_eq!(backoff_ms(f(1, 0.0)), 1_600.0);
+        assert_eq!(backoff_ms(f(1, 1.0)), 2_400.0);
+        assert_eq!(backoff_ms(f(1, 7.0)), 2_400.0);
+    }
+
+    #[test]
+    fn failures_retry_while_valid_and_expire_otherwise() {
+        let l = life(7200.0);
+        let due = T0 + 2.0 * HOUR - 60_000.0;
+        let failed = Failures { count: 1, last_at: due + 100.0, jitter: 0.5 };
+        assert_eq!(plan(due + 100.0, l, failed), Plan::RenewAt(due + 2_100.0));
+        let late = Failures { count: 3, last_at: l.expires_at - 1_000.0, jitter: 0.5 };
+        assert_eq!(plan(l.expires_at - 1_000.0, l, late), Plan::Expired, "a retry past expiry is pointless");
+        assert_eq!(plan(l.expires_at + 1.0, l, failed), Plan::Expired);
+    }
+}

@@ -1,0 +1,58 @@
+//! `/callback`: where the provider returns after login. Takes the fragment, wipes it from the
+//! address bar at once (tokens must not linger in history), verifies it, and returns to the page
+//! the user was on. An error response is shown, not swallowed, and never touches a live session.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::Route;
+use crate::auth::{use_auth, AuthError};
+use crate::components::login::Login;
+
+/// Login completion page.
+#[function_component]
+pub fn Callback() -> Html {
+    let auth = use_auth();
+    let navigator = use_navigator();
+    let error = use_state(|| None::<AuthError>);
+    {
+        let (auth, error) = (auth.clone(), error.clone());
+        use_effect_with((), move |()| {
+            let window = web_sys::window();
+            let hash = window.as_ref().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+            let search = window.as_ref().and_then(|w| w.location().search().ok()).unwrap_or_default();
+            if let Some(history) = window.as_ref().and_then(|w| w.history().ok()) {
+                if let Err(e) = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/callback")) {
+                    web_sys::console::warn_1(&e);
+                }
+            }
+            let response = if hash.len() > 1 { hash } else { search };
+            wasm_bindgen_futures::spawn_local(async move {
+                match auth.complete_login(&response).await {
+                    Ok(return_to) => {
+                        // Only same-app paths: never an open redirect.
+                        let safe = return_to.starts_with('/') && !return_to.starts_with("//");
+                        let route = if safe { Route::recognize(&return_to).unwrap_or(Route::Home) } else { Route::Home };
+                        if let Some(navigator) = navigator {
+                            navigator.replace(&route);
+                        }
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        });
+    }
+    match (&*error, auth.session().is_some()) {
+        (None, _) => html! { <section class="panel" aria-busy="true"><p role="status">{ "Completing login…" }</p></section> },
+        (Some(_), false) => html! { <Login /> },
+        (Some(e), true) => html! {
+            <section class="panel">
+                <div class="notice error" role="alert">
+                    <p><strong>{ "That login response was refused; your current session is unchanged." }</strong></p>
+                    <p class="detail">{ e.to_string() }</p>
+                </div>
+                <Link<Route> to={Route::Home}>{ "Back to the app" }</Link<Route>>
+            </section>
+        },
+    }
+}

@@ -1,0 +1,55 @@
+//! Profile: name, email and picture from `/userinfo` (called with the access token), falling back to
+//! the ID token's claims when that call fails, plus every ID-token claim.
+
+use serde_json::Value;
+use yew::prelude::*;
+
+use crate::auth::{http, use_auth};
+use crate::components::login::Login;
+
+/// The user's profile page.
+#[function_component]
+pub fn Profile() -> Html {
+    let auth = use_auth();
+    let userinfo = use_state(|| None::<Result<Value, String>>);
+    let token = auth.session().map(|s| s.access_token.clone());
+    {
+        let (userinfo, endpoint) = (userinfo.clone(), auth.runtime.discovery.userinfo_endpoint.clone());
+        use_effect_with(token.clone(), move |token| {
+            if let (Some(token), Some(endpoint)) = (token.clone(), endpoint) {
+                wasm_bindgen_futures::spawn_local(async move {
+                    userinfo.set(Some(http::get_json(&endpoint, Some(&token)).await.map_err(|e| e.to_string())));
+                });
+            }
+        });
+    }
+    let Some(session) = auth.session() else { return html! { <><h1>{ "Profile" }</h1><Login /></> } };
+    let claims = serde_json::to_value(&session.claims).unwrap_or_default();
+    let (source, profile) = match &*userinfo {
+        Some(Ok(info)) => ("from /userinfo", info.clone()),
+        Some(Err(_)) | None => ("from the ID token", claims.clone()),
+    };
+    let field = |name: &str| profile.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    html! {
+        <>
+            <h1>{ "Profile" }</h1>
+            <section class="panel profile" aria-labelledby="profile-name">
+                if !field("picture").is_empty() {
+                    <img src={field("picture")} alt={format!("Picture of {}", field("name"))} width="96" height="96" />
+                }
+                <div>
+                    <h2 id="profile-name" data-testid="profile-name">{ field("name") }</h2>
+                    <p data-testid="profile-email">{ field("email") }</p>
+                    <p class="hint">{ format!("Profile {source}.") }</p>
+                    if let Some(Err(e)) = &*userinfo {
+                        <p class="notice warn">{ format!("/userinfo failed ({e}); showing the ID token's claims.") }</p>
+                    }
+                </div>
+            </section>
+            <section class="panel">
+                <h2>{ "ID token claims" }</h2>
+                <pre data-testid="claims">{ serde_json::to_string_pretty(&claims).unwrap_or_default() }</pre>
+            </section>
+        </>
+    }
+}

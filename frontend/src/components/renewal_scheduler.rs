@@ -1,0 +1,73 @@
+//! RenewalScheduler: turns the pure plan (`schedule::plan`) into one gloo `Timeout`, held in a ref
+//! and dropped to cancel. It re-plans whenever the session, the renewal state or the failures
+//! change, when the timer fires, and when the page becomes visible, gains focus, comes back
+//! online or is restored from the back-forward cache — so a throttled background tab or a laptop
+//! that slept past the due time renews at once on wake. A wait longer than `setTimeout` allows is
+//! split: the timer wakes early, re-plans, and sleeps again.
+
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
+use yew::prelude::*;
+
+use crate::auth::client::now_ms;
+use crate::auth::schedule::{timer_delay_ms, Plan};
+use crate::auth::use_auth;
+
+/// A counter bumped to make the planning effect run again.
+#[derive(Default, PartialEq)]
+struct Tick(u64);
+
+impl Reducible for Tick {
+    type Action = ();
+    fn reduce(self: Rc<Self>, (): ()) -> Rc<Self> {
+        Rc::new(Tick(self.0.wrapping_add(1)))
+    }
+}
+
+/// Invisible component owning the renewal timer.
+#[function_component]
+pub fn RenewalScheduler() -> Html {
+    let auth = use_auth();
+    let tick = use_reducer(Tick::default);
+    let timer = use_mut_ref(|| None::<Timeout>);
+
+    {
+        let tick = tick.clone();
+        use_effect_with((), move |()| {
+            let window = web_sys::window();
+            let document = window.as_ref().and_then(|w| w.document());
+            let mut listeners = Vec::new();
+            if let Some(window) = &window {
+                for event in ["focus", "online", "pageshow"] {
+                    let tick = tick.clone();
+                    listeners.push(EventListener::new(window, event, move |_| tick.dispatch(())));
+                }
+            }
+            if let Some(document) = &document {
+                let tick = tick.clone();
+                listeners.push(EventListener::new(document, "visibilitychange", move |_| tick.dispatch(())));
+            }
+            move || drop(listeners)
+        });
+    }
+
+    let expires_at = auth.session().map(|s| s.expires_at);
+    let deps = (expires_at, auth.is_renewing(), auth.failures, tick.0);
+    use_effect_with(deps, move |_| {
+        timer.borrow_mut().take();
+        let now = now_ms();
+        match auth.plan(now) {
+            _ if auth.is_renewing() => {}
+            Some(Plan::RenewAt(at)) if at <= now => auth.renew(false),
+            Some(Plan::RenewAt(at)) => {
+                let tick = tick.clone();
+                *timer.borrow_mut() = Some(Timeout::new(timer_delay_ms(now, at), move || tick.dispatch(())));
+            }
+            Some(Plan::Expired) | None => {}
+        }
+        move || drop(timer.borrow_mut().take())
+    });
+    html! {}
+}

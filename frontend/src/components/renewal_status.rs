@@ -1,0 +1,66 @@
+//! The session's vital signs: access-token expiry with a live countdown, the next scheduled
+//! renewal, the last renewal's result — and, once the token has expired with the provider
+//! unreachable, Retry and Log In.
+
+use yew::prelude::*;
+
+use crate::auth::schedule::Plan;
+use crate::auth::use_auth;
+use crate::components::nav::current_path;
+use crate::hooks::{clock_time, relative, use_now};
+
+/// Status panel for a signed-in user.
+#[function_component]
+pub fn RenewalStatus() -> Html {
+    let auth = use_auth();
+    let now = use_now(1000);
+    let Some(session) = auth.session() else { return html! {} };
+    let next = match (auth.is_renewing(), auth.plan(now)) {
+        (true, _) => html! { <span class="badge busy">{ "renewing now…" }</span> },
+        (false, Some(Plan::RenewAt(at))) => html! {
+            <><time data-testid="next-renewal" datetime={at.to_string()}>{ clock_time(at) }</time>{ format!(" ({})", relative(at - now)) }</>
+        },
+        (false, _) => html! { <span class="badge warn">{ "none — the access token has expired" }</span> },
+    };
+    let last = auth.last_renewal.as_ref().map(|r| {
+        let how = if r.manual { "manual" } else { "automatic" };
+        match &r.outcome {
+            Ok(_) => html! { <span class="ok">{ format!("succeeded at {} ({how})", clock_time(r.at)) }</span> },
+            Err(e) => html! { <span class="fail">{ format!("failed at {} ({how}): {e}", clock_time(r.at)) }</span> },
+        }
+    });
+    let expired = session.is_expired(now);
+    let retry = {
+        let auth = auth.clone();
+        Callback::from(move |_| auth.renew(true))
+    };
+    let login = {
+        let auth = auth.clone();
+        Callback::from(move |_| auth.login(&current_path()))
+    };
+    html! {
+        <section class="panel status" aria-labelledby="status-title">
+            <h2 id="status-title">{ "Session" }</h2>
+            <dl>
+                <dt>{ "Access token expires" }</dt>
+                <dd>
+                    <time data-testid="expires-at" datetime={session.expires_at.to_string()}>{ clock_time(session.expires_at) }</time>
+                    <span data-testid="countdown">{ format!(" ({})", relative(session.expires_at - now)) }</span>
+                </dd>
+                <dt>{ "Next renewal" }</dt>
+                <dd>{ next }</dd>
+                <dt>{ "Last renewal" }</dt>
+                <dd data-testid="last-renewal">{ last.unwrap_or_else(|| html! { "none yet" }) }</dd>
+                <dt>{ "Renewals this visit" }</dt>
+                <dd data-testid="renewal-count">{ auth.renewals }</dd>
+            </dl>
+            if expired && !auth.is_renewing() {
+                <div class="notice warn" role="alert">
+                    <p><strong>{ "Your access token has expired and could not be renewed." }</strong></p>
+                    <button type="button" onclick={retry}>{ "Retry" }</button>
+                    <button type="button" class="secondary" onclick={login}>{ "Log In" }</button>
+                </div>
+            }
+        </section>
+    }
+}

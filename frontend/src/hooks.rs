@@ -1,0 +1,38 @@
+//! Small hooks shared by components.
+
+use gloo_timers::callback::Interval;
+use yew::prelude::*;
+
+use crate::auth::client::now_ms;
+
+/// The current time (epoch ms), re-rendering every `period_ms` for live countdowns. The
+/// `Interval` lives in the effect and is dropped (cancelled) on unmount.
+#[hook]
+pub fn use_now(period_ms: u32) -> f64 {
+    let now = use_state(now_ms);
+    {
+        let now = now.clone();
+        use_effect_with(period_ms, move |&period| {
+            let interval = Interval::new(period, move || now.set(now_ms()));
+            move || drop(interval)
+        });
+    }
+    *now
+}
+
+/// `12:34:56` in the browser's locale.
+pub fn clock_time(epoch_ms: f64) -> String {
+    let date = js_sys::Date::new(&epoch_ms.into());
+    String::from(date.to_locale_time_string("en-GB"))
+}
+
+/// "in 1 h 02 min", "in 42 s", "3 s ago".
+pub fn relative(ms: f64) -> String {
+    let secs = (ms.abs() / 1000.0).round() as u64;
+    let text = match secs {
+        0..=119 => format!("{secs} s"),
+        120..=7199 => format!("{} min {:02} s", secs / 60, secs % 60),
+        _ => format!("{} h {:02} min", secs / 3600, (secs % 3600) / 60),
+    };
+    if ms >= 0.0 { format!("in {text}") } else { format!("{text} ago") }
+}
