@@ -34,5 +34,9 @@ pub fn relative(ms: f64) -> String {
         120..=7199 => format!("{} min {:02} s", secs / 60, secs % 60),
         _ => format!("{} h {:02} min", secs / 3600, (secs % 3600) / 60),
     };
-    if ms >= 0.0 { format!("in {text}") } else { format!("{text} ago") }
+    if ms >= 0.0 {
+        format!("in {text}")
+    } else {
+        format!("{text} ago")
+    }
 }

@@ -44,13 +44,21 @@ pub async fn load_runtime() -> Result<Runtime, AuthError> {
         .await
         .map_err(|e| AuthError::Config(format!("cannot load /auth_config.json: {e}")))?;
     if !text.ok() {
-        return Err(AuthError::Config(format!("/auth_config.json: HTTP {} (run `make dev`, or write it as the README shows)", text.status())));
+        return Err(AuthError::Config(format!(
+            "/auth_config.json: HTTP {} (run `make dev`, or write it as the README shows)",
+            text.status()
+        )));
     }
-    let body = text.text().await.map_err(|e| AuthError::Config(e.to_string()))?;
+    let body = text
+        .text()
+        .await
+        .map_err(|e| AuthError::Config(e.to_string()))?;
     let config = AuthConfig::from_json(&body)?;
     let discovery: Discovery = http::get_json(&config.discovery_url(), None)
         .await
-        .map_err(|e| AuthError::Provider(format!("discovery at {}: {e}", config.discovery_url())))?;
+        .map_err(|e| {
+            AuthError::Provider(format!("discovery at {}: {e}", config.discovery_url()))
+        })?;
     let discovery = config.check_discovery(discovery)?;
     Ok(Runtime { config, discovery })
 }
@@ -59,7 +67,12 @@ pub async fn load_runtime() -> Result<Runtime, AuthError> {
 pub fn start_login(rt: &Runtime, return_to: &str) -> Result<(), AuthError> {
     let (state, nonce) = (random_token()?, random_token()?);
     let url = flow::authorize_url(&rt.config, &rt.discovery, Mode::Login, &state, &nonce);
-    store::push_pending(store::Pending { state, nonce, return_to: return_to.to_owned(), created_at: now_ms() })?;
+    store::push_pending(store::Pending {
+        state,
+        nonce,
+        return_to: return_to.to_owned(),
+        created_at: now_ms(),
+    })?;
     web_sys::window()
         .ok_or_else(|| AuthError::Browser("no window".into()))?
         .location()
@@ -68,7 +81,12 @@ pub fn start_login(rt: &Runtime, return_to: &str) -> Result<(), AuthError> {
 }
 
 /// Verifies a token response and builds the session it grants (stored only on success).
-async fn accept(rt: &Runtime, tokens: Tokens, nonce: &str, subject: Option<&str>) -> Result<Session, AuthError> {
+async fn accept(
+    rt: &Runtime,
+    tokens: Tokens,
+    nonce: &str,
+    subject: Option<&str>,
+) -> Result<Session, AuthError> {
     let id = jwt::decode(&tokens.id_token)?;
     let now = now_ms();
     let expected = Expected {
@@ -105,7 +123,14 @@ pub async fn renew(rt: &Runtime, current: &Session) -> Result<Session, AuthError
     let (state, nonce) = (random_token()?, random_token()?);
     let url = flow::authorize_url(&rt.config, &rt.discovery, Mode::Silent, &state, &nonce);
     let cfg = &rt.config;
-    let response = silent::run(&url, &cfg.silent_origin, &cfg.silent_redirect_uri, &state, cfg.renewal_timeout_ms).await?;
+    let response = silent::run(
+        &url,
+        &cfg.silent_origin,
+        &cfg.silent_redirect_uri,
+        &state,
+        cfg.renewal_timeout_ms,
+    )
+    .await?;
     accept(rt, response.result?, &nonce, Some(&current.claims.sub)).await
 }
 

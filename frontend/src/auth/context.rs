@@ -83,7 +83,12 @@ pub enum Action {
 impl AuthModel {
     fn restored(session: Option<Session>) -> Self {
         let state = session.map_or(AuthState::Anonymous, AuthState::Authenticated);
-        Self { state, last_renewal: None, failures: Failures::default(), renewals: 0 }
+        Self {
+            state,
+            last_renewal: None,
+            failures: Failures::default(),
+            renewals: 0,
+        }
     }
 
     /// The session in use, renewing or not.
@@ -101,7 +106,8 @@ impl AuthModel {
 
     /// The scheduler's decision at `now` (`None` when there is no session).
     pub fn plan(&self, now: f64) -> Option<Plan> {
-        self.session().map(|s| schedule::plan(now, s.lifetime(), self.failures))
+        self.session()
+            .map(|s| schedule::plan(now, s.lifetime(), self.failures))
     }
 }
 
@@ -128,22 +134,40 @@ impl Reducible for AuthModel {
                 if next.session().is_none() {
                     return self; // logged out meanwhile: drop the late result
                 }
-                next.last_renewal = Some(RenewalRecord { at: now_ms(), manual, outcome: Ok(session.expires_at) });
+                next.last_renewal = Some(RenewalRecord {
+                    at: now_ms(),
+                    manual,
+                    outcome: Ok(session.expires_at),
+                });
                 next.failures = Failures::default();
                 next.renewals += 1;
                 next.state = AuthState::Authenticated(session);
             }
-            Action::RenewFailed { error, manual, jitter } => {
-                let Some(session) = next.session().cloned() else { return self };
+            Action::RenewFailed {
+                error,
+                manual,
+                jitter,
+            } => {
+                let Some(session) = next.session().cloned() else {
+                    return self;
+                };
                 let at = now_ms();
-                next.last_renewal = Some(RenewalRecord { at, manual, outcome: Err(error.clone()) });
+                next.last_renewal = Some(RenewalRecord {
+                    at,
+                    manual,
+                    outcome: Err(error.clone()),
+                });
                 if error.ends_session() {
                     store::clear();
                     next.state = AuthState::Ended(error);
                     next.failures = Failures::default();
                 } else {
                     // Transient or rejected: keep the session that still works, back off.
-                    next.failures = Failures { count: self.failures.count + 1, last_at: at, jitter };
+                    next.failures = Failures {
+                        count: self.failures.count + 1,
+                        last_at: at,
+                        jitter,
+                    };
                     next.state = AuthState::Authenticated(session);
                 }
             }
@@ -199,12 +223,18 @@ impl AuthContext {
 
     /// Starts a silent renewal unless one is already running (one iframe at a time per tab).
     pub fn renew(&self, manual: bool) {
-        let Some(session) = self.model.session().cloned() else { return };
+        let Some(session) = self.model.session().cloned() else {
+            return;
+        };
         if self.in_flight.replace(true) {
             return;
         }
         self.model.dispatch(Action::RenewStarted);
-        let (model, runtime, in_flight) = (self.model.clone(), self.runtime.clone(), self.in_flight.clone());
+        let (model, runtime, in_flight) = (
+            self.model.clone(),
+            self.runtime.clone(),
+            self.in_flight.clone(),
+        );
         wasm_bindgen_futures::spawn_local(async move {
             let result = client::renew(&runtime, &session).await;
             in_flight.set(false);
@@ -212,7 +242,11 @@ impl AuthContext {
                 Ok(session) => model.dispatch(Action::Renewed { session, manual }),
                 Err(error) => {
                     web_sys::console::warn_1(&format!("token renewal failed: {error}").into());
-                    model.dispatch(Action::RenewFailed { error, manual, jitter: js_sys::Math::random() });
+                    model.dispatch(Action::RenewFailed {
+                        error,
+                        manual,
+                        jitter: js_sys::Math::random(),
+                    });
                 }
             }
         });
@@ -241,7 +275,11 @@ pub struct AuthProviderProps {
 pub fn AuthProvider(props: &AuthProviderProps) -> Html {
     let model = use_reducer(|| AuthModel::restored(store::load()));
     let in_flight = use_memo((), |()| Cell::new(false));
-    let context = AuthContext { model, runtime: props.runtime.clone(), in_flight: in_flight.clone() };
+    let context = AuthContext {
+        model,
+        runtime: props.runtime.clone(),
+        in_flight: in_flight.clone(),
+    };
     {
         // A session restored already expired may still be alive at the provider: try once.
         let context = context.clone();

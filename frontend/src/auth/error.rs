@@ -107,7 +107,9 @@ impl AuthError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Provider(_) | Self::Timeout { .. } | Self::Browser(_) => true,
-            Self::OAuth { error, .. } => matches!(error.as_str(), "temporarily_unavailable" | "server_error"),
+            Self::OAuth { error, .. } => {
+                matches!(error.as_str(), "temporarily_unavailable" | "server_error")
+            }
             _ => false,
         }
     }
@@ -119,7 +121,10 @@ mod tests {
 
     #[test]
     fn only_interaction_errors_end_the_session() {
-        let oauth = |e: &str| AuthError::OAuth { error: e.into(), description: None };
+        let oauth = |e: &str| AuthError::OAuth {
+            error: e.into(),
+            description: None,
+        };
         assert!(oauth("login_required").ends_session());
         assert!(oauth("consent_required").ends_session());
         assert!(oauth("interaction_required").ends_session());
@@ -131,9 +136,21 @@ mod tests {
 
     #[test]
     fn messages_name_the_cause() {
-        let e = AuthError::OAuth { error: "login_required".into(), description: Some("End-User authentication is required".into()) };
-        assert_eq!(e.to_string(), "login_required: End-User authentication is required");
-        let t = AuthError::Timeout { after_ms: 10_000, step: "waiting for the frame".into(), silent_uri: "http://localhost:3001/silent".into() };
-        assert!(t.to_string().contains("http://localhost:3001/silent is not an allowed callback URL"));
+        let e = AuthError::OAuth {
+            error: "login_required".into(),
+            description: Some("End-User authentication is required".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "login_required: End-User authentication is required"
+        );
+        let t = AuthError::Timeout {
+            after_ms: 10_000,
+            step: "waiting for the frame".into(),
+            silent_uri: "http://localhost:3001/silent".into(),
+        };
+        assert!(t
+            .to_string()
+            .contains("http://localhost:3001/silent is not an allowed callback URL"));
     }
 }

@@ -118,15 +118,24 @@ pub fn decode(token: &str) -> Result<Jwt, TokenError> {
         return Err(TokenError::Malformed("token too large".into()));
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(TokenError::Malformed("expected three dot-separated parts".into()));
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed(
+            "expected three dot-separated parts".into(),
+        ));
     };
     let header: Header = part(h, "header")?;
     let claims: IdClaims = part(p, "payload")?;
     let signature = URL_SAFE_NO_PAD
         .decode(s)
         .map_err(|_| TokenError::Malformed("signature is not base64url".into()))?;
-    Ok(Jwt { header, claims, signing_input: format!("{h}.{p}"), signature })
+    Ok(Jwt {
+        header,
+        claims,
+        signing_input: format!("{h}.{p}"),
+        signature,
+    })
 }
 
 #[cfg(test)]
@@ -143,11 +152,19 @@ pub(crate) mod tests {
             "iss": "http://localhost:4000", "sub": "u1", "aud": ["a", "b"], "exp": 20, "iat": 10,
             "nonce": "n", "email_verified": true
         });
-        let token = format!("{}.{}.{}", b64(&serde_json::json!({"alg": "RS256", "kid": "k"})), b64(&claims), "c2ln");
+        let token = format!(
+            "{}.{}.{}",
+            b64(&serde_json::json!({"alg": "RS256", "kid": "k"})),
+            b64(&claims),
+            "c2ln"
+        );
         let jwt = decode(&token).expect("decodes");
         assert_eq!(jwt.header.kid.as_deref(), Some("k"));
         assert!(jwt.claims.aud.contains("b") && jwt.claims.aud.len() == 2);
-        assert_eq!(jwt.claims.extra.get("email_verified"), Some(&Value::Bool(true)));
+        assert_eq!(
+            jwt.claims.extra.get("email_verified"),
+            Some(&Value::Bool(true))
+        );
         assert_eq!(jwt.signature, b"sig");
         assert!(token.starts_with(&jwt.signing_input));
     }
@@ -155,8 +172,18 @@ pub(crate) mod tests {
     #[test]
     fn malformed_tokens_are_refused() {
         let h = b64(&serde_json::json!({"alg": "RS256"}));
-        for bad in ["", "a.b", "a.b.c.d", &format!("{h}.!!!.c2ln"), &format!("{h}.{}.c2ln", b64(&serde_json::json!({"sub": 1}))), &"x".repeat(MAX_TOKEN_LEN + 1)] {
-            assert!(matches!(decode(bad), Err(TokenError::Malformed(_))), "{bad:.40}");
+        for bad in [
+            "",
+            "a.b",
+            "a.b.c.d",
+            &format!("{h}.!!!.c2ln"),
+            &format!("{h}.{}.c2ln", b64(&serde_json::json!({"sub": 1}))),
+            &"x".repeat(MAX_TOKEN_LEN + 1),
+        ] {
+            assert!(
+                matches!(decode(bad), Err(TokenError::Malformed(_))),
+                "{bad:.40}"
+            );
         }
     }
 }

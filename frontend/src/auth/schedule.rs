@@ -64,7 +64,11 @@ pub fn backoff_ms(failures: Failures) -> f64 {
 pub fn plan(now: f64, lifetime: Lifetime, failures: Failures) -> Plan {
     let due = lifetime.expires_at - lead_ms(lifetime);
     if failures.count == 0 {
-        return if now >= lifetime.expires_at { Plan::Expired } else { Plan::RenewAt(due) };
+        return if now >= lifetime.expires_at {
+            Plan::Expired
+        } else {
+            Plan::RenewAt(due)
+        };
     }
     let retry = failures.last_at + backoff_ms(failures);
     if retry >= lifetime.expires_at || now >= lifetime.expires_at {
@@ -89,14 +93,23 @@ mod tests {
     const HOUR: f64 = 3_600_000.0;
 
     fn life(seconds: f64) -> Lifetime {
-        Lifetime { issued_at: T0, expires_at: T0 + seconds * 1000.0 }
+        Lifetime {
+            issued_at: T0,
+            expires_at: T0 + seconds * 1000.0,
+        }
     }
 
     #[test]
     fn renews_before_expiry_with_the_lead() {
-        assert_eq!(plan(T0, life(7200.0), Failures::default()), Plan::RenewAt(T0 + 2.0 * HOUR - 60_000.0));
+        assert_eq!(
+            plan(T0, life(7200.0), Failures::default()),
+            Plan::RenewAt(T0 + 2.0 * HOUR - 60_000.0)
+        );
         // Short lifetimes renew at three quarters.
-        assert_eq!(plan(T0, life(20.0), Failures::default()), Plan::RenewAt(T0 + 15_000.0));
+        assert_eq!(
+            plan(T0, life(20.0), Failures::default()),
+            Plan::RenewAt(T0 + 15_000.0)
+        );
         assert_eq!(lead_ms(life(0.0)), 0.0);
     }
 
@@ -104,14 +117,18 @@ mod tests {
     fn an_overdue_renewal_is_due_now_and_an_expired_one_stops() {
         let l = life(7200.0);
         let overdue = T0 + 2.0 * HOUR - 1_000.0; // the laptop slept past the due time
-        assert!(matches!(plan(overdue, l, Failures::default()), Plan::RenewAt(at) if at <= overdue));
+        assert!(
+            matches!(plan(overdue, l, Failures::default()), Plan::RenewAt(at) if at <= overdue)
+        );
         assert_eq!(plan(T0 + 3.0 * HOUR, l, Failures::default()), Plan::Expired);
     }
 
     #[test]
     fn long_lifetimes_clamp_the_timer_instead_of_overflowing() {
         let thirty_days = life(30.0 * 24.0 * 3600.0);
-        let Plan::RenewAt(at) = plan(T0, thirty_days, Failures::default()) else { panic!("expected a renewal") };
+        let Plan::RenewAt(at) = plan(T0, thirty_days, Failures::default()) else {
+            panic!("expected a renewal")
+        };
         assert_eq!(timer_delay_ms(T0, at), 2_147_483_647);
         assert_eq!(timer_delay_ms(T0, T0 - 5.0), 0);
         assert_eq!(timer_delay_ms(T0, T0 + 1.5), 2);
@@ -119,7 +136,11 @@ mod tests {
 
     #[test]
     fn backoff_grows_caps_and_jitters_within_bounds() {
-        let f = |count, jitter| Failures { count, last_at: T0, jitter };
+        let f = |count, jitter| Failures {
+            count,
+            last_at: T0,
+            jitter,
+        };
         assert_eq!(backoff_ms(f(1, 0.5)), 2_000.0);
         assert_eq!(backoff_ms(f(2, 0.5)), 4_000.0);
         assert_eq!(backoff_ms(f(3, 0.5)), 8_000.0);
@@ -134,10 +155,22 @@ mod tests {
     fn failures_retry_while_valid_and_expire_otherwise() {
         let l = life(7200.0);
         let due = T0 + 2.0 * HOUR - 60_000.0;
-        let failed = Failures { count: 1, last_at: due + 100.0, jitter: 0.5 };
+        let failed = Failures {
+            count: 1,
+            last_at: due + 100.0,
+            jitter: 0.5,
+        };
         assert_eq!(plan(due + 100.0, l, failed), Plan::RenewAt(due + 2_100.0));
-        let late = Failures { count: 3, last_at: l.expires_at - 1_000.0, jitter: 0.5 };
-        assert_eq!(plan(l.expires_at - 1_000.0, l, late), Plan::Expired, "a retry past expiry is pointless");
+        let late = Failures {
+            count: 3,
+            last_at: l.expires_at - 1_000.0,
+            jitter: 0.5,
+        };
+        assert_eq!(
+            plan(l.expires_at - 1_000.0, l, late),
+            Plan::Expired,
+            "a retry past expiry is pointless"
+        );
         assert_eq!(plan(l.expires_at + 1.0, l, failed), Plan::Expired);
     }
 }

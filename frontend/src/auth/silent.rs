@@ -47,8 +47,15 @@ pub fn accept(
 
 /// Reads `{type, hash, search}` from a message's data; anything else is `None`.
 pub fn payload_of(data: &JsValue) -> Option<Payload> {
-    let field = |name: &str| Reflect::get(data, &name.into()).ok().and_then(|v| v.as_string());
-    (field("type")? == MESSAGE_TYPE).then(|| Payload { hash: field("hash").unwrap_or_default(), search: field("search").unwrap_or_default() })
+    let field = |name: &str| {
+        Reflect::get(data, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    (field("type")? == MESSAGE_TYPE).then(|| Payload {
+        hash: field("hash").unwrap_or_default(),
+        search: field("search").unwrap_or_default(),
+    })
 }
 
 /// Removes the iframe when the renewal ends, however it ends.
@@ -65,28 +72,59 @@ fn dom(e: JsValue) -> AuthError {
 }
 
 /// Runs one silent request and returns the provider's answer (tokens or an OAuth error).
-pub async fn run(url: &str, silent_origin: &str, silent_uri: &str, state: &str, timeout_ms: u32) -> Result<AuthResponse, AuthError> {
+pub async fn run(
+    url: &str,
+    silent_origin: &str,
+    silent_uri: &str,
+    state: &str,
+    timeout_ms: u32,
+) -> Result<AuthResponse, AuthError> {
     let window = web_sys::window().ok_or_else(|| AuthError::Browser("no window".into()))?;
-    let document = window.document().ok_or_else(|| AuthError::Browser("no document".into()))?;
-    let body = document.body().ok_or_else(|| AuthError::Browser("no body".into()))?;
-    let frame: HtmlIFrameElement = document.create_element("iframe").map_err(dom)?.dyn_into().map_err(|_| AuthError::Browser("iframe".into()))?;
-    frame.set_attribute("title", "Silent token renewal").map_err(dom)?;
+    let document = window
+        .document()
+        .ok_or_else(|| AuthError::Browser("no document".into()))?;
+    let body = document
+        .body()
+        .ok_or_else(|| AuthError::Browser("no body".into()))?;
+    let frame: HtmlIFrameElement = document
+        .create_element("iframe")
+        .map_err(dom)?
+        .dyn_into()
+        .map_err(|_| AuthError::Browser("iframe".into()))?;
+    frame
+        .set_attribute("title", "Silent token renewal")
+        .map_err(dom)?;
     frame.set_attribute("aria-hidden", "true").map_err(dom)?;
     frame.set_attribute("tabindex", "-1").map_err(dom)?;
-    frame.set_attribute("data-silent-renewal", state).map_err(dom)?;
-    frame.set_attribute("style", "position:absolute;width:0;height:0;border:0;visibility:hidden").map_err(dom)?;
+    frame
+        .set_attribute("data-silent-renewal", state)
+        .map_err(dom)?;
+    frame
+        .set_attribute(
+            "style",
+            "position:absolute;width:0;height:0;border:0;visibility:hidden",
+        )
+        .map_err(dom)?;
     let guard = FrameGuard(frame);
 
     let (sender, mut receiver) = mpsc::unbounded();
     let (expected_origin, expected_state) = (silent_origin.to_owned(), state.to_owned());
     let frame_for_filter = guard.0.clone();
     let _listener = EventListener::new(&window, "message", move |event| {
-        let Some(event) = event.dyn_ref::<MessageEvent>() else { return };
+        let Some(event) = event.dyn_ref::<MessageEvent>() else {
+            return;
+        };
         let ours = match (event.source(), frame_for_filter.content_window()) {
             (Some(source), Some(win)) => JsValue::from(source) == JsValue::from(win),
             _ => false,
         };
-        if let Some(result) = accept(&expected_origin, &expected_state, &event.origin(), ours, payload_of(&event.data())) {
+        if let Some(result) = accept(
+            &expected_origin,
+            &expected_state,
+            &event.origin(),
+            ours,
+            payload_of(&event.data()),
+        ) {
             if sender.unbounded_send(result).is_err() {
                 web_sys::console::debug_1(&"silent renewal already finished".into());
             }
@@ -112,22 +150,55 @@ mod tests {
 
     const ORIGIN: &str = "http://localhost:3001";
     fn tokens(state: &str) -> Option<Payload> {
-        Some(Payload { hash: format!("#access_token=a&id_token=b&token_type=Bearer&expires_in=60&state={state}"), search: String::new() })
+        Some(Payload {
+            hash: format!(
+                "#access_token=a&id_token=b&token_type=Bearer&expires_in=60&state={state}"
+            ),
+            search: String::new(),
+        })
     }
 
     #[test]
     fn only_our_frame_from_the_silent_origin_with_our_state_is_read() {
-        assert!(matches!(accept(ORIGIN, "s1", ORIGIN, true, tokens("s1")), Some(Ok(r)) if r.state == "s1"));
-        assert_eq!(accept(ORIGIN, "s1", "http://evil.example", true, tokens("s1")), None, "wrong origin");
-        assert_eq!(accept(ORIGIN, "s1", "http://localhost:5000", true, tokens("s1")), None, "app origin is not the silent origin");
-        assert_eq!(accept(ORIGIN, "s1", ORIGIN, false, tokens("s1")), None, "another window");
-        assert_eq!(accept(ORIGIN, "s1", ORIGIN, true, tokens("old")), None, "unknown or replayed state");
-        assert_eq!(accept(ORIGIN, "s1", ORIGIN, true, None), None, "not a renewal message");
+        assert!(
+            matches!(accept(ORIGIN, "s1", ORIGIN, true, tokens("s1")), Some(Ok(r)) if r.state == "s1")
+        );
+        assert_eq!(
+            accept(ORIGIN, "s1", "http://evil.example", true, tokens("s1")),
+            None,
+            "wrong origin"
+        );
+        assert_eq!(
+            accept(ORIGIN, "s1", "http://localhost:5000", true, tokens("s1")),
+            None,
+            "app origin is not the silent origin"
+        );
+        assert_eq!(
+            accept(ORIGIN, "s1", ORIGIN, false, tokens("s1")),
+            None,
+            "another window"
+        );
+        assert_eq!(
+            accept(ORIGIN, "s1", ORIGIN, true, tokens("old")),
+            None,
+            "unknown or replayed state"
+        );
+        assert_eq!(
+            accept(ORIGIN, "s1", ORIGIN, true, None),
+            None,
+            "not a renewal message"
+        );
     }
 
     #[test]
     fn a_malformed_answer_from_our_frame_fails_fast() {
-        let bad = Some(Payload { hash: "#state=s1&state=s2".into(), search: String::new() });
-        assert!(matches!(accept(ORIGIN, "s1", ORIGIN, true, bad), Some(Err(AuthError::MalformedResponse(_)))));
+        let bad = Some(Payload {
+            hash: "#state=s1&state=s2".into(),
+            search: String::new(),
+        });
+        assert!(matches!(
+            accept(ORIGIN, "s1", ORIGIN, true, bad),
+            Some(Err(AuthError::MalformedResponse(_)))
+        ));
     }
 }

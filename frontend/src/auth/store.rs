@@ -28,7 +28,8 @@ fn browser(e: impl std::fmt::Display) -> AuthError {
 pub fn save(session: &Session) -> Result<(), AuthError> {
     LocalStorage::set(ACCESS_TOKEN, &session.access_token).map_err(browser)?;
     LocalStorage::set(ID_TOKEN, &session.id_token).map_err(browser)?;
-    LocalStorage::set(EXPIRES_AT, session.expires_at).map_err(browser)
+    // Whole milliseconds, as the tutorial's `JSON.stringify(expiresIn * 1000 + Date.now())` writes.
+    LocalStorage::set(EXPIRES_AT, session.expires_at.round() as u64).map_err(browser)
 }
 
 /// The stored session, if all three keys are present and readable.
@@ -61,7 +62,9 @@ pub struct Pending {
 
 fn pending_list(now: f64) -> Vec<Pending> {
     let list: Vec<Pending> = SessionStorage::get(PENDING).unwrap_or_default();
-    list.into_iter().filter(|p| now - p.created_at < PENDING_TTL_MS).collect()
+    list.into_iter()
+        .filter(|p| now - p.created_at < PENDING_TTL_MS)
+        .collect()
 }
 
 /// Remembers a login request.

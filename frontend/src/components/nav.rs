@@ -59,7 +59,14 @@ pub fn Nav() -> Html {
 /// Path (and query) of the current page, to come back to after login.
 pub fn current_path() -> String {
     let location = web_sys::window().map(|w| w.location());
-    let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_else(|| "/".into());
+    let path = location
+        .as_ref()
+        .and_then(|l| l.pathname().ok())
+        .unwrap_or_else(|| "/".into());
     let search = location.and_then(|l| l.search().ok()).unwrap_or_default();
-    if path == "/callback" { "/".into() } else { format!("{path}{search}") }
+    if path == "/callback" {
+        "/".into()
+    } else {
+        format!("{path}{search}")
+    }
 }

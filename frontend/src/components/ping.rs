@@ -36,13 +36,17 @@ pub fn Ping() -> Html {
                 let token = auth.session().map(|s| s.access_token.clone());
                 let base = auth.runtime.config.api_base_url.clone();
                 let outcome = api::call(&base, endpoint, token.as_deref()).await;
-                let text = outcome.map(|v| serde_json::to_string_pretty(&v).unwrap_or_default()).map_err(|e| e.to_string());
+                let text = outcome
+                    .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
+                    .map_err(|e| e.to_string());
                 results.dispatch((endpoint.path(), text));
             });
         });
         let result = results.0.get(endpoint.path()).map(|r| match r {
             Ok(json) => html! { <pre class="ok" data-testid={endpoint.path()}>{ json }</pre> },
-            Err(e) => html! { <pre class="fail" role="alert" data-testid={endpoint.path()}>{ e }</pre> },
+            Err(e) => {
+                html! { <pre class="fail" role="alert" data-testid={endpoint.path()}>{ e }</pre> }
+            }
         });
         html! {
             <div class="ping">

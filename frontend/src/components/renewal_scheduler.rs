@@ -42,12 +42,18 @@ pub fn RenewalScheduler() -> Html {
             if let Some(window) = &window {
                 for event in ["focus", "online", "pageshow"] {
                     let tick = tick.clone();
-                    listeners.push(EventListener::new(window, event, move |_| tick.dispatch(())));
+                    listeners.push(EventListener::new(window, event, move |_| {
+                        tick.dispatch(())
+                    }));
                 }
             }
             if let Some(document) = &document {
                 let tick = tick.clone();
-                listeners.push(EventListener::new(document, "visibilitychange", move |_| tick.dispatch(())));
+                listeners.push(EventListener::new(
+                    document,
+                    "visibilitychange",
+                    move |_| tick.dispatch(()),
+                ));
             }
             move || drop(listeners)
         });
@@ -63,7 +69,9 @@ pub fn RenewalScheduler() -> Html {
             Some(Plan::RenewAt(at)) if at <= now => auth.renew(false),
             Some(Plan::RenewAt(at)) => {
                 let tick = tick.clone();
-                *timer.borrow_mut() = Some(Timeout::new(timer_delay_ms(now, at), move || tick.dispatch(())));
+                *timer.borrow_mut() = Some(Timeout::new(timer_delay_ms(now, at), move || {
+                    tick.dispatch(())
+                }));
             }
             Some(Plan::Expired) | None => {}
         }

@@ -14,13 +14,17 @@ use crate::hooks::{clock_time, relative, use_now};
 pub fn RenewalStatus() -> Html {
     let auth = use_auth();
     let now = use_now(1000);
-    let Some(session) = auth.session() else { return html! {} };
+    let Some(session) = auth.session() else {
+        return html! {};
+    };
     let next = match (auth.is_renewing(), auth.plan(now)) {
         (true, _) => html! { <span class="badge busy">{ "renewing now…" }</span> },
         (false, Some(Plan::RenewAt(at))) => html! {
             <><time data-testid="next-renewal" datetime={at.to_string()}>{ clock_time(at) }</time>{ format!(" ({})", relative(at - now)) }</>
         },
-        (false, _) => html! { <span class="badge warn">{ "none — the access token has expired" }</span> },
+        (false, _) => {
+            html! { <span class="badge warn">{ "none — the access token has expired" }</span> }
+        }
     };
     let last = auth.last_renewal.as_ref().map(|r| {
         let how = if r.manual { "manual" } else { "automatic" };

@@ -1,0 +1,92 @@
+# Entry points. `make dev` runs the app; `make test` runs every check. Both install what they need
+# (idempotently, from package registries only) and say so when a one-time step takes a while.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+IDP_PORT ?= 4000
+BACKEND_PORT ?= 3001
+APP_PORT ?= 5000
+TRUNK_VERSION ?= 0.21.14
+E2E_ACCESS_TOKEN_TTL ?= 15
+BENCH_DURATION ?= 10s
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export PATH := $(CURDIR)/e2e/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export IDP_PORT BACKEND_PORT APP_PORT
+
+WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/frontend/webdriver.json
+
+.PHONY: help tools tools-rust tools-system tools-node config build dev test fmt fmt-check lint unit wasm-test e2e bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
+
+tools: tools-rust tools-system tools-node ## Install every tool (idempotent; the first run takes ~12 min, later runs seconds)
+
+tools-rust: ## wasm32 target, trunk and wasm-bindgen-cli at Cargo.lock's version
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || { \
+		echo "==> adding the wasm32-unknown-unknown target (one time, ~30 s)"; rustup target add wasm32-unknown-unknown; }
+	@trunk --version 2>/dev/null | grep -qx "trunk $(TRUNK_VERSION)" || { \
+		echo "==> compiling trunk $(TRUNK_VERSION) from crates.io (one time, ~8 min on 2 cores)"; \
+		cargo install --locked trunk@$(TRUNK_VERSION); }
+	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" || { \
+		echo "==> compiling wasm-bindgen-cli $(WASM_BINDGEN_VERSION), Cargo.lock's version (one time, ~4 min)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); }
+
+tools-system: ## Debian's chromium, chromium-driver and wrk
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v wrk >/dev/null || { \
+		echo "==> installing Debian's chromium, chromium-driver and wrk (one time, ~1 min)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver wrk >/dev/null; }
+
+tools-node: e2e/node_modules/.installed ## npm packages: oidc-provider, Playwright, binaryen's wasm-opt
+
+e2e/node_modules/.installed: e2e/package-lock.json
+	@echo "==> installing npm packages for the identity provider, Playwright and wasm-opt (~20 s)"
+	@cd e2e && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+config: ## Write frontend/auth_config.json (local provider, or Auth0 when AUTH0_DOMAIN is set)
+	@scripts/auth-config.sh
+
+build: tools config ## Release build: the wasm app (frontend/dist) and the backend binary
+	@echo "==> building the frontend (wasm, size-optimised)"
+	@cd frontend && trunk build --release --quiet
+	@echo "==> building the backend (release)"
+	@cargo build --release -q -p backend
+
+dev: tools config ## Run the identity provider (:4000), backend (:3001) and app (:5000); Ctrl-C stops all
+	@scripts/dev.sh
+
+test: fmt-check lint unit wasm-test e2e ## Every check: format, clippy, unit, browser and end-to-end tests
+	@echo "==> all checks passed"
+
+fmt: ## Format the Rust code
+	cargo fmt --all
+
+fmt-check: ## Check formatting
+	cargo fmt --all -- --check
+
+lint: tools-rust ## Clippy with warnings as errors, native and wasm32
+	cargo clippy -q --workspace --all-targets -- -D warnings
+	cargo clippy -q -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+unit: ## Native tests: backend (routes, tokens, CORS) and the frontend's pure logic
+	cargo test -q -p backend
+	cargo test -q -p frontend --lib
+
+wasm-test: tools ## Browser-bound frontend code in headless Chromium (wasm-bindgen-test)
+	$(WASM_TEST_ENV) cargo test -q -p frontend --target wasm32-unknown-unknown --test browser
+
+e2e: build ## Playwright on the real stack (local provider with a short token lifetime)
+	cd e2e && E2E_ACCESS_TOKEN_TTL=$(E2E_ACCESS_TOKEN_TTL) npx playwright test
+
+bench: build ## Benchmarks (not tests): backend vs the tutorial's Express server, bundle size, renewal latency
+	bench/run.sh
+
+clean: ## Remove build outputs
+	cargo clean
+	rm -rf frontend/dist e2e/test-results e2e/playwright-report bench/results

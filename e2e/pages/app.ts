@@ -1,0 +1,62 @@
+// Page object for the app and the provider's login page: role-based locators, web-first waits.
+import { expect, type Page, type TestInfo } from '@playwright/test';
+
+export interface User { email: string; password: string; name: string }
+export const ALICE: User = { email: 'alice@example.com', password: 'wonderland', name: 'Alice Liddell' };
+
+export interface StoredSession { access_token: string | null; id_token: string | null; expires_at: string | null }
+
+export class AppPage {
+  constructor(readonly page: Page, private readonly info: TestInfo) {}
+
+  nav() { return this.page.getByRole('navigation', { name: 'Main' }); }
+  loginButton() { return this.nav().getByRole('button', { name: 'Log In' }); }
+  renewButton() { return this.nav().getByRole('button', { name: 'Renew Token' }); }
+  logoutButton() { return this.nav().getByRole('button', { name: 'Log Out' }); }
+  userName() { return this.page.getByTestId('user-name'); }
+  lastRenewal() { return this.page.getByTestId('last-renewal'); }
+
+  async goto(path = '/') {
+    await this.page.goto(path);
+    await expect(this.nav()).toBeVisible();
+  }
+
+  /** Full login through the provider's page, back to the app. */
+  async login(user: User = ALICE) {
+    await this.loginButton().click();
+    await this.submitCredentials(user);
+    await expect(this.userName()).toHaveText(user.name, { timeout: 15_000 });
+  }
+
+  async submitCredentials(user: { email: string; password: string }) {
+    await expect(this.page.getByRole('heading', { name: /Log in to/ })).toBeVisible();
+    await this.page.getByLabel('Email').fill(user.email);
+    await this.page.getByLabel('Password').fill(user.password);
+    await this.page.getByRole('button', { name: 'Log in' }).click();
+  }
+
+  stored(): Promise<StoredSession> {
+    return this.page.evaluate(() => ({
+      access_token: localStorage.getItem('access_token'),
+      id_token: localStorage.getItem('id_token'),
+      expires_at: localStorage.getItem('expires_at'),
+    }));
+  }
+
+  async accessToken(): Promise<string> {
+    return JSON.parse((await this.stored()).access_token ?? 'null');
+  }
+
+  async expiresAt(): Promise<number> {
+    return Number((await this.stored()).expires_at);
+  }
+
+  /** Renewal timers the app holds (setTimeout ≥ 2 s still pending), counted by an init script. */
+  renewalTimers(): Promise<number> {
+    return this.page.evaluate(() => (window as unknown as { __pendingLongTimers: () => number }).__pendingLongTimers());
+  }
+
+  async shot(name: string) {
+    await this.info.attach(name, { body: await this.page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  }
+}

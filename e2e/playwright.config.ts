@@ -1,0 +1,42 @@
+// The real stack: local identity provider (short token lifetime), the backend serving /silent, the
+// API and the release build of the app. Debian's Chromium, never a downloaded browser.
+import { defineConfig } from '@playwright/test';
+
+export const IDP = 'http://localhost:4000';
+export const API = 'http://localhost:3001';
+export const APP = 'http://localhost:5000';
+export const ACCESS_TOKEN_TTL = Number(process.env.E2E_ACCESS_TOKEN_TTL ?? '15');
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 120_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  use: {
+    baseURL: APP,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    },
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+  },
+  webServer: [
+    {
+      command: 'node idp/server.mjs',
+      url: `${IDP}/healthz`,
+      env: { IDP_ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) },
+      reuseExistingServer: false,
+      stdout: 'pipe',
+    },
+    {
+      command: '../target/release/backend --spa-port 5000 --dist ../frontend/dist --silent-page ../public/silent.html',
+      url: `${APP}/healthz`,
+      reuseExistingServer: false,
+    },
+  ],
+});

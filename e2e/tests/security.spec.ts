@@ -1,0 +1,64 @@
+// Forged and replayed responses change nothing: messages from another origin or another window,
+// even with the right state, are ignored; a replayed login response is refused.
+import { test, expect } from '../fixtures';
+import { ALICE } from '../pages/app';
+import { API, IDP } from '../playwright.config';
+
+test('forged renewal messages are ignored and the real renewal still lands', async ({ app, page }) => {
+  await app.goto('/');
+  await app.login();
+  const token = await app.accessToken();
+
+  // Hold the provider's answer so the app is waiting for the silent page while we forge.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let state = '';
+  await page.route((url) => url.origin === IDP && url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none', async (route) => {
+    state = new URL(route.request().url()).searchParams.get('state') ?? '';
+    await held;
+    await route.continue();
+  });
+  await app.renewButton().click();
+  await expect.poll(() => state).not.toBe('');
+
+  const forged = { type: 'silent-renewal', hash: `#error=login_required&state=${state}`, search: '' };
+  // From another origin, and from a window at the silent page's own origin that is not our iframe.
+  for (const src of [`${IDP}/healthz`, `${API}/api/public`]) {
+    await page.evaluate((s) => new Promise<void>((resolve) => {
+      const frame = document.createElement('iframe');
+      frame.className = 'forger';
+      frame.onload = () => resolve();
+      frame.src = s;
+      document.body.append(frame);
+    }), src);
+    const forger = page.frames().find((f) => f.url() === src);
+    await forger?.evaluate((m) => parent.postMessage(m, '*'), forged);
+  }
+  // And from the app window itself.
+  await page.evaluate((m) => window.postMessage(m, '*'), forged);
+
+  release();
+  await expect(app.lastRenewal()).toContainText('succeeded');
+  await expect(app.userName()).toHaveText(ALICE.name);
+  await expect(page.getByText('Your session has ended')).toHaveCount(0);
+  await expect.poll(() => app.accessToken()).not.toBe(token);
+});
+
+test('a replayed login response is refused and the session is unchanged', async ({ app, page }) => {
+  let redirect = '';
+  page.on('response', (response) => {
+    const location = response.headers()['location'] ?? '';
+    if (location.includes('/callback#')) redirect = location;
+  });
+  await app.goto('/');
+  await app.login();
+  expect(redirect).toContain('access_token=');
+  const stored = await app.stored();
+
+  await page.goto(redirect);
+  await expect(page.getByRole('alert')).toContainText('your current session is unchanged');
+  await expect(page.getByRole('alert')).toContainText('unknown or already used state');
+  expect(new URL(page.url()).hash).toBe('');
+  expect(await app.stored()).toEqual(stored);
+  await app.shot('replayed login response refused');
+});

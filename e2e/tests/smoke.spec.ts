@@ -1,0 +1,62 @@
+// Foundation smoke tests: the provider's login page, /silent posting to the app inside a frame,
+// the API with a real token from the provider, and CORS for the app's origin only.
+import { test, expect } from '../fixtures';
+import { ALICE } from '../pages/app';
+import { API, IDP } from '../playwright.config';
+
+test('the provider refuses a wrong password on its own page, then logs the dev user in', async ({ app, page }) => {
+  await app.goto('/');
+  await app.loginButton().click();
+  await app.submitCredentials({ email: ALICE.email, password: 'not-the-password' });
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
+  await expect(page).toHaveURL(new RegExp(`^${IDP}/interaction/`));
+  await app.shot('provider login page with an error');
+  await app.submitCredentials(ALICE);
+  await expect(app.userName()).toHaveText(ALICE.name);
+});
+
+test('/silent inside a frame of the app posts the redirect to the parent, at the app origin only', async ({ app, page }) => {
+  await app.goto('/');
+  const message = await page.evaluate((api) => new Promise<{ origin: string; data: unknown }>((resolve) => {
+    window.addEventListener('message', (e) => resolve({ origin: e.origin, data: e.data }), { once: true });
+    const frame = document.createElement('iframe');
+    frame.src = `${api}/silent?error=x#state=abc&access_token=t`;
+    document.body.append(frame);
+  }), API);
+  expect(message).toEqual({
+    origin: API,
+    data: { type: 'silent-renewal', hash: '#state=abc&access_token=t', search: '?error=x' },
+  });
+});
+
+test('/silent opened on its own does nothing and sends its security headers', async ({ page }) => {
+  const response = await page.goto(`${API}/silent#access_token=t`);
+  const headers = response?.headers() ?? {};
+  expect(headers['content-security-policy']).toContain('frame-ancestors http://localhost:5000');
+  expect(headers['referrer-policy']).toBe('no-referrer');
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  await expect(page.getByText('Opened on its own, it does nothing.')).toBeVisible();
+});
+
+test('the API accepts a real token from the provider and enforces scope and CORS', async ({ app, page, request }) => {
+  await app.goto('/');
+  await app.login();
+  const token = await app.accessToken();
+  const auth = { Authorization: `Bearer ${token}` };
+  const priv = await request.get(`${API}/api/private`, { headers: auth });
+  expect(priv.status()).toBe(200);
+  expect(await priv.json()).toMatchObject({ sub: 'auth0|dev-alice' });
+  expect((await request.get(`${API}/api/private-scoped`, { headers: auth })).status()).toBe(200);
+  const anonymous = await request.get(`${API}/api/private`);
+  expect(anonymous.status()).toBe(401);
+  expect(anonymous.headers()['www-authenticate']).toBe('Bearer realm="api"');
+  const forged = await request.get(`${API}/api/private`, { headers: { Authorization: `Bearer ${token.slice(0, -4)}AAAA` } });
+  expect(forged.headers()['www-authenticate']).toContain('error="invalid_token"');
+
+  // From the app's origin the browser may read the API; from another origin it may not.
+  const fromApp = await page.evaluate(async ([api, t]) => (await fetch(`${api}/api/private`, { headers: { Authorization: `Bearer ${t}` } })).status, [API, token]);
+  expect(fromApp).toBe(200);
+  await page.goto(`${IDP}/healthz`);
+  const fromElsewhere = await page.evaluate(async (api) => fetch(`${api}/api/public`).then(() => 'read', () => 'blocked'), API);
+  expect(fromElsewhere).toBe('blocked');
+});

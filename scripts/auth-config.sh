@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Writes frontend/auth_config.json, the app's run-time configuration. With AUTH0_DOMAIN set it
+# targets that Auth0 tenant (AUTH0_CLIENT_ID and AUTH0_AUDIENCE are then required); otherwise the
+# local identity provider on IDP_PORT.
+set -euo pipefail
+out=${1:-frontend/auth_config.json}
+app="http://localhost:${APP_PORT:-5000}"
+api="http://localhost:${BACKEND_PORT:-3001}"
+if [ -n "${AUTH0_DOMAIN:-}" ]; then
+  : "${AUTH0_CLIENT_ID:?AUTH0_CLIENT_ID is required with AUTH0_DOMAIN}"
+  : "${AUTH0_AUDIENCE:?AUTH0_AUDIENCE is required with AUTH0_DOMAIN}"
+  provider="\"domain\": \"${AUTH0_DOMAIN}\""
+  client=$AUTH0_CLIENT_ID
+  audience=$AUTH0_AUDIENCE
+else
+  provider="\"issuer\": \"http://localhost:${IDP_PORT:-4000}\""
+  client=${IDP_CLIENT_ID:-dev-spa-client}
+  audience=${AUTH0_AUDIENCE:-$api/api}
+fi
+cat > "$out" <<JSON
+{
+  $provider,
+  "clientId": "$client",
+  "audience": "$audience",
+  "scope": "openid profile email read:messages",
+  "redirectUri": "$app/callback",
+  "silentRedirectUri": "$api/silent",
+  "logoutReturnTo": "$app/",
+  "apiBaseUrl": "$api",
+  "renewalTimeoutMs": ${RENEWAL_TIMEOUT_MS:-10000},
+  "localLogoutOnly": ${LOCAL_LOGOUT_ONLY:-false}
+}
+JSON
+echo "wrote $out ($( [ -n "${AUTH0_DOMAIN:-}" ] && echo "Auth0 tenant $AUTH0_DOMAIN" || echo "local identity provider" ))"

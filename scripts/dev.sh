@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make dev`: the local identity provider (unless AUTH0_DOMAIN is set), the backend and `trunk serve`,
+# all stopped together on Ctrl-C or when any of them exits.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+IDP_PORT=${IDP_PORT:-4000} BACKEND_PORT=${BACKEND_PORT:-3001} APP_PORT=${APP_PORT:-5000}
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "==> stopping"
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+wait_for() { # url name
+  for _ in $(seq 1 600); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.5; done
+  echo "$2 did not come up at $1" >&2; return 1
+}
+
+if [ -z "${AUTH0_DOMAIN:-}" ]; then
+  (cd e2e && IDP_PORT=$IDP_PORT APP_ORIGIN="http://localhost:$APP_PORT" \
+    SILENT_REDIRECT_URI="http://localhost:$BACKEND_PORT/silent" exec node idp/server.mjs) &
+  pids+=($!)
+fi
+echo "==> building the backend (release; first build ~3 min)"
+cargo build --release -q -p backend
+APP_ORIGIN="http://localhost:$APP_PORT" BACKEND_PORT=$BACKEND_PORT \
+  AUTH_ISSUER="http://localhost:$IDP_PORT" target/release/backend &
+pids+=($!)
+echo "==> building the frontend with trunk (first build ~1 min), then serving it with live reload"
+(cd frontend && exec trunk serve --port "$APP_PORT") &
+pids+=($!)
+
+[ -z "${AUTH0_DOMAIN:-}" ] && wait_for "http://localhost:$IDP_PORT/healthz" "identity provider"
+wait_for "http://localhost:$BACKEND_PORT/healthz" "backend"
+wait_for "http://localhost:$APP_PORT/" "frontend"
+cat <<MSG
+
+  App        http://localhost:$APP_PORT
+  Backend    http://localhost:$BACKEND_PORT   (/silent, /api/public, /api/private, /api/private-scoped)
+MSG
+if [ -z "${AUTH0_DOMAIN:-}" ]; then
+  cat <<MSG
+  Identity   http://localhost:$IDP_PORT   (local provider; log in as alice@example.com / wonderland
+                                      or bob@example.com / builder)
+MSG
+else
+  echo "  Identity   https://$AUTH0_DOMAIN/ (Auth0)"
+fi
+echo; echo "  Ctrl-C stops everything."
+wait -n
