@@ -235,13 +235,18 @@ impl AuthContext {
             self.runtime.clone(),
             self.in_flight.clone(),
         );
+        let started = now_ms();
         wasm_bindgen_futures::spawn_local(async move {
             let result = client::renew(&runtime, &session).await;
             in_flight.set(false);
+            let took = now_ms() - started;
             match result {
-                Ok(session) => model.dispatch(Action::Renewed { session, manual }),
+                Ok(session) => {
+                    web_sys::console::debug_1(&format!("renewal: ok in {took:.0} ms").into());
+                    model.dispatch(Action::Renewed { session, manual });
+                }
                 Err(error) => {
-                    web_sys::console::warn_1(&format!("token renewal failed: {error}").into());
+                    web_sys::console::warn_1(&format!("renewal: failed in {took:.0} ms: {error}").into());
                     model.dispatch(Action::RenewFailed {
                         error,
                         manual,

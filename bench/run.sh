@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `make bench`: figures, not tests. Loads /silent and /api/private of this backend and, in the same
+# run, of the tutorial's own stack (Express + cors + connect-static-file; jose for the API), with
+# wrk on loopback; then the bundle size and the browser-side renewal figures. The load generator
+# shares the 2 cores with the servers, so compare the ratios, not the absolute numbers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${BENCH_DURATION:-10s}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+OUT=bench/results/latest.md
+mkdir -p bench/results
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+wait_for() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+for port in 4000 3001 3101 5000; do
+  if curl -s -o /dev/null "http://localhost:$port/"; then echo "port $port is busy: stop \`make dev\` first" >&2; exit 1; fi
+done
+
+if [ ! -d bench/express/node_modules ]; then
+  echo "==> installing the Express baseline's npm packages (one time, ~10 s)"
+  (cd bench/express && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "==> starting the local provider, this backend (+ SPA) and the Express baseline"
+(cd e2e && IDP_ACCESS_TOKEN_TTL=3600 exec node idp/server.mjs >/dev/null 2>&1) & pids+=($!)
+target/release/backend --spa-port 5000 >/dev/null 2>&1 & backend_pid=$!; pids+=($backend_pid)
+(cd bench/express && exec node server.js >/dev/null 2>&1) & pids+=($!)
+wait_for http://localhost:4000/healthz; wait_for http://localhost:3001/healthz; wait_for http://localhost:3101/api/public
+rss_idle_kb=$(awk '/VmRSS/ {print $2}' "/proc/$backend_pid/status")
+token=$(bench/token.sh)
+[ -n "$token" ] || { echo "could not obtain a token from the local provider" >&2; exit 1; }
+auth="Authorization: Bearer $token"
+for url in http://localhost:3001/api/private http://localhost:3101/api/private; do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "$auth" "$url")" = 200 ] || { echo "$url refused the token" >&2; exit 1; }
+done
+
+# wrk → "req/s p50_ms p99_ms"; any non-2xx response invalidates the run.
+measure() {
+  local report
+  report=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@")
+  if grep -q 'Non-2xx' <<<"$report"; then echo "non-2xx responses from $*" >&2; exit 1; fi
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
+    END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' <<<"$report"
+}
+
+declare -A result
+for name in silent private; do
+  path=/silent; header=()
+  [ "$name" = private ] && { path=/api/private; header=(-H "$auth"); }
+  echo "==> loading $path for $DURATION at $CONNECTIONS connections (ours, then Express)"
+  measure "${header[@]}" "http://localhost:3101$path" >/dev/null # warm the baseline's JWKS cache and JIT
+  result[ours_$name]=$(measure "${header[@]}" "http://localhost:3001$path")
+  result[express_$name]=$(measure "${header[@]}" "http://localhost:3101$path")
+done
+rss_loaded_kb=$(awk '/VmRSS/ {print $2}' "/proc/$backend_pid/status")
+
+echo "==> measuring the bundle and the browser-side renewal figures"
+bundle=$(cd frontend/dist && for f in index.html *.js *_bg.wasm *.css; do gzip -9c "$f" | wc -c; done | paste -sd+ | bc)
+wasm_gz=$(gzip -9c frontend/dist/*_bg.wasm | wc -c)
+browser=$(cd e2e && node bench/browser.mjs)
+
+row() { # label key
+  read -r rps_o p50_o p99_o <<<"${result[ours_$2]}"; read -r rps_e p50_e p99_e <<<"${result[express_$2]}"
+  printf '| %s | %s | %s | %s / %s | %s / %s | **%.1f×** |\n' "$1" "$rps_o" "$rps_e" "$p50_o" "$p99_o" "$p50_e" "$p99_e" "$(bc -l <<<"$rps_o / $rps_e")"
+}
+{
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t1 -c$CONNECTIONS -d$DURATION on loopback (wrk shares the cores)."
+  echo
+  echo "| route | ours req/s | Express req/s | ours p50 / p99 ms | Express p50 / p99 ms | ratio |"
+  echo "|---|---|---|---|---|---|"
+  row '`/silent`' silent
+  row '`/api/private` (valid RS256 token)' private
+  echo
+  echo "- Backend RSS: $((rss_idle_kb / 1024)) MB idle, $((rss_loaded_kb / 1024)) MB after the load."
+  echo "- First-load transfer (index.html + JS + wasm + CSS, gzip -9): $((bundle / 1024)) KB, of which wasm $((wasm_gz / 1024)) KB."
+  sed 's/^/- /' <<<"$browser"
+} | tee "$OUT"
+echo "(saved to $OUT)"
