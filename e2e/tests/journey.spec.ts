@@ -66,7 +66,7 @@ test('login → profile → API → automatic and manual renewal → reload → 
     const before = silentRequests.length;
     await page.reload();
     await expect(app.userName()).toHaveText(ALICE.name);
-    await expect(page.getByTestId('expires-at')).toHaveAttribute('datetime', String(expiresAt));
+    await expect(page.getByTestId('expires-at')).toHaveAttribute('data-epoch-ms', String(expiresAt));
     await expect(page.getByTestId('next-renewal')).toBeVisible();
     await expect.poll(() => app.renewalTimers()).toBe(1);
     expect(silentRequests).toHaveLength(before);

@@ -239,14 +239,16 @@ impl AuthContext {
         wasm_bindgen_futures::spawn_local(async move {
             let result = client::renew(&runtime, &session).await;
             in_flight.set(false);
-            let took = now_ms() - started;
+            let took = (now_ms() - started).round() as u64;
             match result {
                 Ok(session) => {
-                    web_sys::console::debug_1(&format!("renewal: ok in {took:.0} ms").into());
+                    web_sys::console::debug_1(&format!("renewal: ok in {took} ms").into());
                     model.dispatch(Action::Renewed { session, manual });
                 }
                 Err(error) => {
-                    web_sys::console::warn_1(&format!("renewal: failed in {took:.0} ms: {error}").into());
+                    web_sys::console::warn_1(
+                        &format!("renewal: failed in {took} ms: {error}").into(),
+                    );
                     model.dispatch(Action::RenewFailed {
                         error,
                         manual,

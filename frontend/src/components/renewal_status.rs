@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::auth::schedule::Plan;
 use crate::auth::use_auth;
 use crate::components::nav::current_path;
-use crate::hooks::{clock_time, relative, use_now};
+use crate::hooks::{clock_time, epoch_ms_text, iso_time, relative, use_now};
 
 /// Status panel for a signed-in user.
 #[function_component]
@@ -20,7 +20,7 @@ pub fn RenewalStatus() -> Html {
     let next = match (auth.is_renewing(), auth.plan(now)) {
         (true, _) => html! { <span class="badge busy">{ "renewing now…" }</span> },
         (false, Some(Plan::RenewAt(at))) => html! {
-            <><time data-testid="next-renewal" datetime={at.to_string()}>{ clock_time(at) }</time>{ format!(" ({})", relative(at - now)) }</>
+            <><time data-testid="next-renewal" datetime={iso_time(at)} data-epoch-ms={epoch_ms_text(at)}>{ clock_time(at) }</time>{ format!(" ({})", relative(at - now)) }</>
         },
         (false, _) => {
             html! { <span class="badge warn">{ "none — the access token has expired" }</span> }
@@ -48,7 +48,7 @@ pub fn RenewalStatus() -> Html {
             <dl>
                 <dt>{ "Access token expires" }</dt>
                 <dd>
-                    <time data-testid="expires-at" datetime={session.expires_at.to_string()}>{ clock_time(session.expires_at) }</time>
+                    <time data-testid="expires-at" datetime={iso_time(session.expires_at)} data-epoch-ms={epoch_ms_text(session.expires_at)}>{ clock_time(session.expires_at) }</time>
                     <span data-testid="countdown">{ format!(" ({})", relative(session.expires_at - now)) }</span>
                 </dd>
                 <dt>{ "Next renewal" }</dt>
