@@ -79,7 +79,7 @@ unit: ## Native tests: backend (routes, tokens, CORS) and the frontend's pure lo
 	cargo test -q -p frontend --lib
 
 wasm-test: tools ## Browser-bound frontend code in headless Chromium (wasm-bindgen-test)
-	$(WASM_TEST_ENV) cargo test -q -p frontend --target wasm32-unknown-unknown --test browser
+	$(WASM_TEST_ENV) cargo test -p frontend --target wasm32-unknown-unknown --test browser
 
 e2e: build ## Playwright on the real stack (local provider with a short token lifetime)
 	cd e2e && E2E_ACCESS_TOKEN_TTL=$(E2E_ACCESS_TOKEN_TTL) npx playwright test

@@ -1,8 +1,12 @@
 // Fixtures: the app page object, the provider's silent-renewal requests as the browser sends them,
 // and a count of pending long timers (to prove renewals never stack timers).
 import { test as base, expect } from '@playwright/test';
+import { Idp } from './idp';
 import { AppPage } from './pages/app';
 import { IDP } from './playwright.config';
+
+/** Renewal timeout the e2e suite gives the app (its default is 10 s). */
+export const E2E_RENEWAL_TIMEOUT_MS = 3000;
 
 export interface SilentRequest { url: URL; at: number }
 
@@ -24,9 +28,25 @@ const countLongTimers = () => {
   (window as unknown as { __pendingLongTimers: () => number }).__pendingLongTimers = () => pending.size;
 };
 
-export const test = base.extend<{ app: AppPage; silentRequests: SilentRequest[] }>({
-  app: async ({ page }, use, info) => {
-    await page.addInitScript(countLongTimers);
+export const test = base.extend<{ app: AppPage; silentRequests: SilentRequest[] }, { idp: Idp }>({
+  idp: [
+    async ({}, use) => {
+      const idp = new Idp();
+      await idp.start();
+      await use(idp);
+      await idp.dispose();
+    },
+    { scope: 'worker', auto: true },
+  ],
+  app: async ({ page, idp }, use, info) => {
+    // Each test starts from a healthy provider with the suite's token lifetime.
+    if (idp.ttl !== Number(process.env.E2E_ACCESS_TOKEN_TTL ?? '15')) await idp.restart(Number(process.env.E2E_ACCESS_TOKEN_TTL ?? '15'));
+    await idp.faults({ authorizeDelayMs: 0 }).catch(() => idp.start());
+    await page.context().addInitScript(countLongTimers);
+    await page.context().route('**/auth_config.json', async (route) => {
+      const config = await (await route.fetch()).json();
+      await route.fulfill({ json: { ...config, renewalTimeoutMs: E2E_RENEWAL_TIMEOUT_MS } });
+    });
     await use(new AppPage(page, info));
   },
   silentRequests: async ({ page }, use) => {

@@ -1,5 +1,6 @@
-// The real stack: local identity provider (short token lifetime), the backend serving /silent, the
-// API and the release build of the app. Debian's Chromium, never a downloaded browser.
+// The real stack: the backend serving /silent, the API and the release build of the app; the local
+// identity provider (short token lifetime) runs as a fixture so tests can stop and restart it.
+// Debian's Chromium, never a downloaded browser.
 import { defineConfig } from '@playwright/test';
 
 export const IDP = 'http://localhost:4000';
@@ -27,14 +28,8 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: 'node idp/server.mjs',
-      url: `${IDP}/healthz`,
-      env: { IDP_ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) },
-      reuseExistingServer: false,
-      stdout: 'pipe',
-    },
-    {
-      command: '../target/release/backend --spa-port 5000 --dist ../frontend/dist --silent-page ../public/silent.html',
+      // The provider is started by the `idp` worker fixture (tests stop and restart it).
+      command: '../target/release/backend --spa-port 5000 --dist ../frontend/dist --silent-page ../public/silent.html --jwks-min-refresh-secs 1',
       url: `${APP}/healthz`,
       reuseExistingServer: false,
     },

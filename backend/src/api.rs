@@ -17,16 +17,10 @@ const MAX_TOKEN_LEN: usize = 8 * 1024;
 
 /// Extracts the bearer token and validates it.
 pub async fn authenticate(req: &HttpRequest, validator: &Validator) -> Result<Claims, ApiError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or(ApiError::MissingToken)?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::InvalidToken("authorization header is not ASCII".into()))?;
-    let (scheme, token) = value
-        .split_once(' ')
-        .ok_or_else(|| ApiError::InvalidToken("expected `Bearer <token>`".into()))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or(ApiError::MissingToken)?;
+    let value = value.to_str().map_err(|_| ApiError::InvalidToken("authorization header is not ASCII".into()))?;
+    let (scheme, token) =
+        value.split_once(' ').ok_or_else(|| ApiError::InvalidToken("expected `Bearer <token>`".into()))?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::InvalidToken("expected the Bearer scheme".into()));
     }
@@ -45,10 +39,7 @@ pub async fn public() -> HttpResponse {
 }
 
 /// `GET /api/private`.
-pub async fn private(
-    req: HttpRequest,
-    validator: Data<Validator>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn private(req: HttpRequest, validator: Data<Validator>) -> Result<HttpResponse, ApiError> {
     let claims = authenticate(&req, &validator).await?;
     Ok(private_response(json!({
         "message": "Hello from a private endpoint! You need to be authenticated to see this.",
@@ -57,10 +48,7 @@ pub async fn private(
 }
 
 /// `GET /api/private-scoped`.
-pub async fn private_scoped(
-    req: HttpRequest,
-    validator: Data<Validator>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn private_scoped(req: HttpRequest, validator: Data<Validator>) -> Result<HttpResponse, ApiError> {
     let claims = authenticate(&req, &validator).await?;
     if !claims.has_scope(READ_MESSAGES) {
         return Err(ApiError::InsufficientScope(READ_MESSAGES));
@@ -72,7 +60,5 @@ pub async fn private_scoped(
 }
 
 fn private_response(body: serde_json::Value) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body)
 }

@@ -11,11 +11,7 @@ use crate::error::ConfigError;
 
 /// Command-line and environment configuration of the backend.
 #[derive(Debug, Clone, Parser)]
-#[command(
-    name = "backend",
-    version,
-    about = "Silent-renewal page, JWT-protected API and SPA server"
-)]
+#[command(name = "backend", version, about = "Silent-renewal page, JWT-protected API and SPA server")]
 pub struct Cli {
     /// Address to bind; loopback by default so a dev machine exposes nothing.
     #[arg(long, env = "BACKEND_HOST", default_value = "127.0.0.1")]
@@ -27,22 +23,13 @@ pub struct Cli {
     #[arg(long, env = "APP_ORIGIN", default_value = "http://localhost:5000")]
     pub app_origin: String,
     /// Issuer URL exactly as it appears in the tokens' `iss` (local IdP by default).
-    #[arg(
-        long,
-        env = "AUTH_ISSUER",
-        default_value = "http://localhost:4000",
-        conflicts_with = "auth0_domain"
-    )]
+    #[arg(long, env = "AUTH_ISSUER", default_value = "http://localhost:4000", conflicts_with = "auth0_domain")]
     pub issuer: String,
     /// An Auth0 tenant domain (e.g. `example.eu.auth0.com`); sets the issuer to `https://<domain>/`.
     #[arg(long, env = "AUTH0_DOMAIN")]
     pub auth0_domain: Option<String>,
     /// The API identifier that access tokens must carry in `aud`.
-    #[arg(
-        long,
-        env = "AUTH0_AUDIENCE",
-        default_value = "http://localhost:3001/api"
-    )]
+    #[arg(long, env = "AUTH0_AUDIENCE", default_value = "http://localhost:3001/api")]
     pub audience: String,
     /// Clock-skew tolerance, in seconds, for `exp` and `nbf`.
     #[arg(long, env = "JWT_LEEWAY_SECS", default_value_t = 5)]
@@ -81,26 +68,15 @@ impl Cli {
     pub fn settings(&self) -> Result<Settings, ConfigError> {
         let issuer = match &self.auth0_domain {
             Some(domain) => {
-                let domain = domain
-                    .trim()
-                    .trim_start_matches("https://")
-                    .trim_end_matches('/');
+                let domain = domain.trim().trim_start_matches("https://").trim_end_matches('/');
                 if domain.is_empty() || domain.contains('/') {
-                    return Err(ConfigError::Invalid(
-                        "AUTH0_DOMAIN must be a bare host name".into(),
-                    ));
+                    return Err(ConfigError::Invalid("AUTH0_DOMAIN must be a bare host name".into()));
                 }
                 format!("https://{domain}/")
             }
             None => self.issuer.clone(),
         };
-        Settings::new(
-            &self.app_origin,
-            &issuer,
-            &self.audience,
-            self.leeway_secs,
-            self.jwks_min_refresh_secs,
-        )
+        Settings::new(&self.app_origin, &issuer, &self.audience, self.leeway_secs, self.jwks_min_refresh_secs)
     }
 }
 
@@ -115,9 +91,7 @@ impl Settings {
     ) -> Result<Self, ConfigError> {
         let app_origin = normalise_origin(app_origin)?;
         if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
-            return Err(ConfigError::Invalid(format!(
-                "issuer must be an http(s) URL, got {issuer:?}"
-            )));
+            return Err(ConfigError::Invalid(format!("issuer must be an http(s) URL, got {issuer:?}")));
         }
         if audience.trim().is_empty() {
             return Err(ConfigError::Invalid("audience must not be empty".into()));
@@ -133,32 +107,20 @@ impl Settings {
 
     /// Where OpenID discovery lives for the issuer (Auth0's issuer ends in `/`, the local one does not).
     pub fn discovery_url(&self) -> String {
-        format!(
-            "{}/.well-known/openid-configuration",
-            self.issuer.trim_end_matches('/')
-        )
+        format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'))
     }
 }
 
 /// Accepts `scheme://host[:port]` only: a path, `*` or `null` as the app origin is a misconfiguration.
 fn normalise_origin(origin: &str) -> Result<String, ConfigError> {
     let origin = origin.trim().trim_end_matches('/');
-    let rest = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        .ok_or_else(|| {
-            ConfigError::Invalid(format!(
-                "app origin must start with http:// or https://, got {origin:?}"
-            ))
-        })?;
-    let valid_host = !rest.is_empty()
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    let rest = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).ok_or_else(|| {
+        ConfigError::Invalid(format!("app origin must start with http:// or https://, got {origin:?}"))
+    })?;
+    let valid_host =
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
     if !valid_host {
-        return Err(ConfigError::Invalid(format!(
-            "app origin must be scheme://host[:port], got {origin:?}"
-        )));
+        return Err(ConfigError::Invalid(format!("app origin must be scheme://host[:port], got {origin:?}")));
     }
     Ok(origin.to_owned())
 }
@@ -169,28 +131,10 @@ mod tests {
 
     #[test]
     fn origins_are_normalised_and_paths_refused() {
-        let ok = Settings::new(
-            "http://localhost:5000/",
-            "http://localhost:4000",
-            "api",
-            5,
-            10,
-        );
-        assert_eq!(
-            ok.map(|s| s.app_origin).ok().as_deref(),
-            Some("http://localhost:5000")
-        );
-        for bad in [
-            "*",
-            "null",
-            "localhost:5000",
-            "http://localhost:5000/app",
-            "http://",
-        ] {
-            assert!(
-                Settings::new(bad, "http://localhost:4000", "api", 5, 10).is_err(),
-                "{bad}"
-            );
+        let ok = Settings::new("http://localhost:5000/", "http://localhost:4000", "api", 5, 10);
+        assert_eq!(ok.map(|s| s.app_origin).ok().as_deref(), Some("http://localhost:5000"));
+        for bad in ["*", "null", "localhost:5000", "http://localhost:5000/app", "http://"] {
+            assert!(Settings::new(bad, "http://localhost:4000", "api", 5, 10).is_err(), "{bad}");
         }
     }
 
@@ -198,10 +142,7 @@ mod tests {
     fn auth0_domain_becomes_an_issuer_with_trailing_slash() {
         let cli = Cli::parse_from(["backend", "--auth0-domain", "example.eu.auth0.com"]);
         let settings = cli.settings().ok();
-        assert_eq!(
-            settings.as_ref().map(|s| s.issuer.as_str()),
-            Some("https://example.eu.auth0.com/")
-        );
+        assert_eq!(settings.as_ref().map(|s| s.issuer.as_str()), Some("https://example.eu.auth0.com/"));
         assert_eq!(
             settings.map(|s| s.discovery_url()).as_deref(),
             Some("https://example.eu.auth0.com/.well-known/openid-configuration")

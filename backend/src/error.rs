@@ -77,10 +77,7 @@ impl ApiError {
         match self {
             Self::MissingToken => realm.to_owned(),
             Self::InvalidToken(why) => {
-                format!(
-                    r#"{realm}, error="invalid_token", error_description="{}""#,
-                    quote_safe(why)
-                )
+                format!(r#"{realm}, error="invalid_token", error_description="{}""#, quote_safe(why))
             }
             Self::InsufficientScope(scope) => {
                 format!(r#"{realm}, error="insufficient_scope", scope="{scope}""#)
@@ -101,9 +98,7 @@ impl ApiError {
 
 /// Keeps an error description inside its quoted-string (no quotes, backslashes or control chars).
 fn quote_safe(text: &str) -> String {
-    text.chars()
-        .filter(|c| !matches!(c, '"' | '\\') && !c.is_control())
-        .collect()
+    text.chars().filter(|c| !matches!(c, '"' | '\\') && !c.is_control()).collect()
 }
 
 impl ResponseError for ApiError {

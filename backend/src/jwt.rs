@@ -34,9 +34,7 @@ pub struct Claims {
 impl Claims {
     /// Whether `scope` is one of the granted scopes (exact, space-delimited match).
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scope
-            .as_deref()
-            .is_some_and(|s| s.split(' ').any(|granted| granted == scope))
+        self.scope.as_deref().is_some_and(|s| s.split(' ').any(|granted| granted == scope))
     }
 }
 
@@ -89,20 +87,14 @@ impl Validator {
         if let Some(claims) = self.remembered(token) {
             return Ok(claims);
         }
-        let header = decode_header(token)
-            .map_err(|e| ApiError::InvalidToken(format!("malformed token: {e}")))?;
+        let header = decode_header(token).map_err(|e| ApiError::InvalidToken(format!("malformed token: {e}")))?;
         if header.alg != Algorithm::RS256 {
-            return Err(ApiError::InvalidToken(format!(
-                "algorithm {:?} is not accepted",
-                header.alg
-            )));
+            return Err(ApiError::InvalidToken(format!("algorithm {:?} is not accepted", header.alg)));
         }
-        let kid = header
-            .kid
-            .ok_or_else(|| ApiError::InvalidToken("token has no key id".into()))?;
+        let kid = header.kid.ok_or_else(|| ApiError::InvalidToken("token has no key id".into()))?;
         let key = self.key(&kid).await?;
-        let data = decode::<Claims>(token, &key, &self.validation)
-            .map_err(|e| ApiError::InvalidToken(describe(e.kind())))?;
+        let data =
+            decode::<Claims>(token, &key, &self.validation).map_err(|e| ApiError::InvalidToken(describe(e.kind())))?;
         self.remember(token, &data.claims);
         Ok(data.claims)
     }
@@ -134,10 +126,7 @@ impl Validator {
         if let Some(key) = state.keys.get(kid) {
             return Ok(key.clone());
         }
-        if state
-            .last_fetch
-            .is_some_and(|t| t.elapsed() < self.settings.jwks_min_refresh)
-        {
+        if state.last_fetch.is_some_and(|t| t.elapsed() < self.settings.jwks_min_refresh) {
             return Err(ApiError::InvalidToken("unknown signing key".into()));
         }
         state.last_fetch = Some(Instant::now());
@@ -145,19 +134,11 @@ impl Validator {
         tracing::info!(count = keys.len(), "loaded issuer signing keys");
         state.keys = keys;
         *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(state.keys.clone());
-        state
-            .keys
-            .get(kid)
-            .cloned()
-            .ok_or_else(|| ApiError::InvalidToken("unknown signing key".into()))
+        state.keys.get(kid).cloned().ok_or_else(|| ApiError::InvalidToken("unknown signing key".into()))
     }
 
     fn cached_key(&self, kid: &str) -> Option<DecodingKey> {
-        self.keys
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(kid)
-            .cloned()
+        self.keys.read().unwrap_or_else(PoisonError::into_inner).get(kid).cloned()
     }
 
     async fn fetch_keys(&self) -> Result<HashMap<String, DecodingKey>, JwksError> {
@@ -175,23 +156,10 @@ impl Validator {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, JwksError> {
-        let fetch = |source| JwksError::Fetch {
-            url: url.to_owned(),
-            source,
-        };
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(fetch)?
-            .error_for_status()
-            .map_err(fetch)?;
+        let fetch = |source| JwksError::Fetch { url: url.to_owned(), source };
+        let response = self.http.get(url).send().await.map_err(fetch)?.error_for_status().map_err(fetch)?;
         let bytes = response.bytes().await.map_err(fetch)?;
-        serde_json::from_slice(&bytes).map_err(|e| JwksError::Malformed {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })
+        serde_json::from_slice(&bytes).map_err(|e| JwksError::Malformed { url: url.to_owned(), reason: e.to_string() })
     }
 }
 
@@ -211,9 +179,7 @@ fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> String {
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -222,19 +188,10 @@ mod tests {
 
     #[test]
     fn scope_matching_is_exact() {
-        let claims = |scope: &str| Claims {
-            sub: "u".into(),
-            exp: 0,
-            scope: Some(scope.into()),
-        };
+        let claims = |scope: &str| Claims { sub: "u".into(), exp: 0, scope: Some(scope.into()) };
         assert!(claims("openid read:messages").has_scope("read:messages"));
         assert!(!claims("openid read:messages-all").has_scope("read:messages"));
         assert!(!claims("").has_scope("read:messages"));
-        assert!(!Claims {
-            sub: "u".into(),
-            exp: 0,
-            scope: None
-        }
-        .has_scope("read:messages"));
+        assert!(!Claims { sub: "u".into(), exp: 0, scope: None }.has_scope("read:messages"));
     }
 }

@@ -31,11 +31,7 @@ pub struct AppState {
 impl AppState {
     /// Builds the shared state from settings and a rendered silent page.
     pub fn new(settings: Settings, silent: SilentPage) -> Self {
-        Self {
-            validator: web::Data::new(Validator::new(settings.clone())),
-            silent: web::Data::new(silent),
-            settings,
-        }
+        Self { validator: web::Data::new(Validator::new(settings.clone())), silent: web::Data::new(silent), settings }
     }
 }
 
@@ -76,7 +72,5 @@ pub async fn healthz() -> HttpResponse {
 }
 
 async fn method_not_allowed() -> HttpResponse {
-    HttpResponse::MethodNotAllowed()
-        .insert_header((header::ALLOW, "GET, HEAD"))
-        .finish()
+    HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, "GET, HEAD")).finish()
 }

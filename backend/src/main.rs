@@ -30,8 +30,7 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let settings = cli.settings().map_err(|e| e.to_string())?;
-    let silent =
-        SilentPage::load(&cli.silent_page, &settings.app_origin).map_err(|e| e.to_string())?;
+    let silent = SilentPage::load(&cli.silent_page, &settings.app_origin).map_err(|e| e.to_string())?;
     let state = AppState::new(settings, silent);
     // Request lines only: paths carry no token (tokens travel in headers and URL fragments).
     let log_format = "%r %s %b %Dms";
@@ -44,12 +43,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .configure(|cfg| configure(cfg, &api_state))
     })
     .bind((cli.host, cli.port))
-    .map_err(|e| {
-        format!(
-            "cannot listen on {}:{}: {e} (is another instance running?)",
-            cli.host, cli.port
-        )
-    })?
+    .map_err(|e| format!("cannot listen on {}:{}: {e} (is another instance running?)", cli.host, cli.port))?
     .run();
     tracing::info!(
         "listening on http://{}:{} (issuer {}, audience {}, app origin {})",
@@ -65,10 +59,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     let dist = cli.dist.clone();
     if !dist.join("index.html").is_file() {
-        return Err(format!(
-            "{} has no index.html: build the frontend first (make build)",
-            dist.display()
-        ));
+        return Err(format!("{} has no index.html: build the frontend first (make build)", dist.display()));
     }
     let spa = HttpServer::new(move || {
         App::new()
@@ -77,19 +68,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             .configure(|cfg| spa::configure_spa(cfg, dist.clone()))
     })
     .bind((cli.host, spa_port))
-    .map_err(|e| {
-        format!(
-            "cannot listen on {}:{spa_port}: {e} (is another instance running?)",
-            cli.host
-        )
-    })?
+    .map_err(|e| format!("cannot listen on {}:{spa_port}: {e} (is another instance running?)", cli.host))?
     .run();
-    tracing::info!(
-        "serving the SPA from {} on http://{}:{spa_port}",
-        cli.dist.display(),
-        cli.host
-    );
-    tokio::try_join!(api, spa)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    tracing::info!("serving the SPA from {} on http://{}:{spa_port}", cli.dist.display(), cli.host);
+    tokio::try_join!(api, spa).map(|_| ()).map_err(|e| e.to_string())
 }

@@ -26,14 +26,10 @@ pub struct SilentPage {
 impl SilentPage {
     /// Reads the template from disk and renders it for `app_origin`.
     pub fn load(path: &Path, app_origin: &str) -> Result<Self, ConfigError> {
-        let template = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::render(&template, app_origin).map_err(|reason| ConfigError::SilentPage {
-            path: path.display().to_string(),
-            reason,
-        })
+        let template = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Io { path: path.display().to_string(), source })?;
+        Self::render(&template, app_origin)
+            .map_err(|reason| ConfigError::SilentPage { path: path.display().to_string(), reason })
     }
 
     /// Renders a template: exactly one inline script, containing the origin placeholder.
@@ -48,10 +44,7 @@ impl SilentPage {
             "default-src 'none'; script-src 'sha256-{hash}'; frame-ancestors {app_origin}; \
              base-uri 'none'; form-action 'none'"
         );
-        Ok(Self {
-            body: Bytes::from(html),
-            csp,
-        })
+        Ok(Self { body: Bytes::from(html), csp })
     }
 
     /// The Content-Security-Policy sent with the page.
@@ -88,20 +81,14 @@ mod tests {
     fn hash_covers_the_rendered_script() {
         let page = SilentPage::render(TEMPLATE, "http://localhost:5000");
         let expected = STANDARD.encode(Sha256::digest(b"post(\"http://localhost:5000\")"));
-        assert!(page
-            .as_ref()
-            .is_ok_and(|p| p.csp.contains(&format!("'sha256-{expected}'"))));
+        assert!(page.as_ref().is_ok_and(|p| p.csp.contains(&format!("'sha256-{expected}'"))));
         assert!(page.is_ok_and(|p| p.csp.contains("frame-ancestors http://localhost:5000;")));
     }
 
     #[test]
     fn templates_without_placeholder_or_with_two_scripts_are_refused() {
         assert!(SilentPage::render("<script>x</script>", "http://a").is_err());
-        assert!(SilentPage::render(
-            "<script>__APP_ORIGIN__</script><script>y</script>",
-            "http://a"
-        )
-        .is_err());
+        assert!(SilentPage::render("<script>__APP_ORIGIN__</script><script>y</script>", "http://a").is_err());
         assert!(SilentPage::render("__APP_ORIGIN__ no script", "http://a").is_err());
     }
 }

@@ -12,26 +12,20 @@ use actix_web::{web, HttpResponse};
 /// Registers the static files of `dist` with history fallback.
 pub fn configure_spa(cfg: &mut web::ServiceConfig, dist: PathBuf) {
     let index = dist.join("index.html");
-    cfg.route("/healthz", web::get().to(crate::healthz))
-        .service(
-            Files::new("/", dist)
-                .index_file("index.html")
-                .default_handler(fn_service(move |req: ServiceRequest| {
-                    let index = index.clone();
-                    async move {
-                        let (req, _) = req.into_parts();
-                        let last = req.path().rsplit('/').next().unwrap_or_default();
-                        let is_route = matches!(*req.method(), Method::GET | Method::HEAD)
-                            && !last.contains('.');
-                        let response = match (is_route, NamedFile::open_async(&index).await) {
-                            (true, Ok(file)) => file.into_response(&req),
-                            (true, Err(_)) => {
-                                HttpResponse::ServiceUnavailable().body("the SPA is not built")
-                            }
-                            (false, _) => HttpResponse::NotFound().finish(),
-                        };
-                        Ok(ServiceResponse::new(req, response))
-                    }
-                })),
-        );
+    cfg.route("/healthz", web::get().to(crate::healthz)).service(
+        Files::new("/", dist).index_file("index.html").default_handler(fn_service(move |req: ServiceRequest| {
+            let index = index.clone();
+            async move {
+                let (req, _) = req.into_parts();
+                let last = req.path().rsplit('/').next().unwrap_or_default();
+                let is_route = matches!(*req.method(), Method::GET | Method::HEAD) && !last.contains('.');
+                let response = match (is_route, NamedFile::open_async(&index).await) {
+                    (true, Ok(file)) => file.into_response(&req),
+                    (true, Err(_)) => HttpResponse::ServiceUnavailable().body("the SPA is not built"),
+                    (false, _) => HttpResponse::NotFound().finish(),
+                };
+                Ok(ServiceResponse::new(req, response))
+            }
+        })),
+    );
 }

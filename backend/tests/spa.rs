@@ -20,32 +20,19 @@ async fn routes_fall_back_to_index_and_assets_do_not() {
     for route in ["/", "/callback", "/profile", "/ping", "/no/such/route"] {
         let res = test::call_service(&app, test::TestRequest::get().uri(route).to_request()).await;
         assert_eq!(res.status(), StatusCode::OK, "{route}");
-        assert!(
-            String::from_utf8_lossy(&test::read_body(res).await).contains("<title>app</title>"),
-            "{route}"
-        );
+        assert!(String::from_utf8_lossy(&test::read_body(res).await).contains("<title>app</title>"), "{route}");
     }
     let res = test::call_service(&app, test::TestRequest::get().uri("/app.js").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
     for missing in ["/missing.js", "/frontend-abc.wasm"] {
-        let res =
-            test::call_service(&app, test::TestRequest::get().uri(missing).to_request()).await;
+        let res = test::call_service(&app, test::TestRequest::get().uri(missing).to_request()).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{missing}");
     }
-    for traversal in [
-        "/../Cargo.toml",
-        "/..%2fCargo.toml",
-        "/%2e%2e/%2e%2e/etc/passwd",
-        "/callback/../../Cargo.toml",
-    ] {
-        let res =
-            test::call_service(&app, test::TestRequest::get().uri(traversal).to_request()).await;
+    for traversal in ["/../Cargo.toml", "/..%2fCargo.toml", "/%2e%2e/%2e%2e/etc/passwd", "/callback/../../Cargo.toml"] {
+        let res = test::call_service(&app, test::TestRequest::get().uri(traversal).to_request()).await;
         let body = test::read_body(res).await;
         let text = String::from_utf8_lossy(&body);
-        assert!(
-            !text.contains("[package]") && !text.contains("root:"),
-            "{traversal}"
-        );
+        assert!(!text.contains("[package]") && !text.contains("root:"), "{traversal}");
     }
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }

@@ -7,7 +7,9 @@
 //   IDP_CLIENT_ID (dev-spa-client), IDP_AUDIENCE (http://localhost:3001/api)
 //   IDP_ACCESS_TOKEN_TTL seconds (7200, like Auth0), IDP_ID_TOKEN_TTL seconds (36000)
 //   APP_ORIGIN (http://localhost:5000), SILENT_REDIRECT_URI (http://localhost:3001/silent)
-//   IDP_AUTHORIZE_DELAY_MS (0): hold every /authorize this long (fault-injection for tests)
+//   IDP_AUTHORIZE_DELAY_MS (0): hold every /authorize this long (fault injection)
+//   IDP_STORE (unset): a JSON file keeping sessions and grants across restarts (memory when unset)
+//   IDP_TEST_CONTROL (unset): "1" enables POST /__dev/faults {"authorizeDelayMs": n} for the e2e suite
 
 import http from 'node:http';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -15,6 +17,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 import { USERS, authenticate, avatarSvg, claimsFor, findUser } from './users.mjs';
 import { errorPage, loggedOutPage, loginPage, logoutPage } from './pages.mjs';
+import { fileStore } from './file-store.mjs';
 
 const env = (name, fallback) => process.env[name] ?? fallback;
 const PORT = Number(env('IDP_PORT', '4000'));
@@ -26,7 +29,9 @@ const ACCESS_TTL = Number(env('IDP_ACCESS_TOKEN_TTL', '7200'));
 const ID_TTL = Number(env('IDP_ID_TOKEN_TTL', '36000'));
 const APP_ORIGIN = env('APP_ORIGIN', 'http://localhost:5000');
 const SILENT_URI = env('SILENT_REDIRECT_URI', 'http://localhost:3001/silent');
-const AUTHORIZE_DELAY_MS = Number(env('IDP_AUTHORIZE_DELAY_MS', '0'));
+const faults = { authorizeDelayMs: Number(env('IDP_AUTHORIZE_DELAY_MS', '0')) };
+const STORE = process.env.IDP_STORE;
+const TEST_CONTROL = process.env.IDP_TEST_CONTROL === '1';
 // Auth0 puts the OIDC scopes in the access token's scope next to the API's own.
 const API_SCOPES = 'openid profile email read:messages';
 
@@ -44,6 +49,7 @@ const { d, p, q, dp, dq, qi, ...publicKey } = signingKey;
 const localKeys = createLocalJWKSet({ keys: [publicKey] });
 
 const provider = new Provider(ISSUER, {
+  ...(STORE ? { adapter: fileStore(STORE) } : {}),
   clients: [
     {
       client_id: CLIENT_ID,
@@ -139,17 +145,19 @@ provider.Client.Schema.prototype.invalidate = function relaxed(message, code) {
 const stats = { authorize: 0, authorizeSilent: 0, userinfo: 0 };
 const oidc = provider.callback();
 
-function readForm(req, limit = 4096) {
+function readBody(req, limit = 4096) {
   return new Promise((resolve, reject) => {
     let body = '';
     req.on('data', (chunk) => {
       body += chunk;
       if (body.length > limit) reject(new Error('request body too large'));
     });
-    req.on('end', () => resolve(new URLSearchParams(body)));
+    req.on('end', () => resolve(body));
     req.on('error', reject);
   });
 }
+
+const readForm = async (req) => new URLSearchParams(await readBody(req));
 
 function send(res, status, body, headers = {}) {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers });
@@ -201,6 +209,11 @@ const server = http.createServer(async (req, res) => {
   try {
     if (url.pathname === '/healthz') return send(res, 200, 'ok', { 'content-type': 'text/plain' });
     if (url.pathname === '/__dev/stats') return send(res, 200, JSON.stringify(stats), { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+    if (url.pathname === '/__dev/faults' && TEST_CONTROL && req.method === 'POST') {
+      const body = JSON.parse((await readBody(req)) || '{}');
+      if (Number.isInteger(body.authorizeDelayMs) && body.authorizeDelayMs >= 0) faults.authorizeDelayMs = body.authorizeDelayMs;
+      return send(res, 200, JSON.stringify(faults), { 'content-type': 'application/json' });
+    }
     const avatar = /^\/avatars\/([a-z]+)\.svg$/.exec(url.pathname);
     const avatarOf = avatar && USERS.find((u) => u.nickname === avatar[1]);
     if (avatarOf) return send(res, 200, avatarSvg(avatarOf), { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' });
@@ -212,7 +225,7 @@ const server = http.createServer(async (req, res) => {
       stats.authorize += 1;
       if (url.searchParams.get('prompt') === 'none') stats.authorizeSilent += 1;
       console.log(`idp: /authorize prompt=${url.searchParams.get('prompt') ?? '-'} redirect_uri=${url.searchParams.get('redirect_uri')}`);
-      if (AUTHORIZE_DELAY_MS > 0) await new Promise((r) => setTimeout(r, AUTHORIZE_DELAY_MS));
+      if (faults.authorizeDelayMs > 0) await new Promise((r) => setTimeout(r, faults.authorizeDelayMs));
     }
     if (url.pathname === '/v2/logout' && url.searchParams.has('returnTo')) {
       // Auth0's logout parameters, mapped onto RP-initiated logout.

@@ -3,6 +3,21 @@
 use serde_json::Value;
 
 use crate::auth::http::{self, HttpError};
+use crate::auth::AuthError;
+
+/// Why an API call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiCallError {
+    /// The HTTP call itself (backend down, 4xx/5xx with the server's explanation).
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    /// The call answered 401 and the renewal it triggered failed.
+    #[error("the API refused the token and renewing it failed: {0}")]
+    Renewal(AuthError),
+    /// A 401 with no session to renew.
+    #[error("not logged in")]
+    NoSession,
+}
 
 /// The three endpoints of the tutorial series' API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

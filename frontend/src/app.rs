@@ -9,9 +9,7 @@ use yew_router::prelude::*;
 use crate::auth::client::{self, Runtime};
 use crate::auth::{AuthError, AuthProvider};
 use crate::components::renewal_scheduler::RenewalScheduler;
-use crate::components::{
-    callback::Callback, home::Home, nav::Nav, not_found::NotFound, ping::Ping, profile::Profile,
-};
+use crate::components::{callback::Callback, home::Home, nav::Nav, not_found::NotFound, ping::Ping, profile::Profile};
 
 /// The app's routes.
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]

@@ -90,11 +90,7 @@ impl Issuer {
         .expect("listen")
         .run();
         actix_web::rt::spawn(server);
-        Self {
-            url,
-            published,
-            jwks_hits,
-        }
+        Self { url, published, jwks_hits }
     }
 
     pub fn hits(&self) -> usize {
@@ -103,10 +99,7 @@ impl Issuer {
 }
 
 pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs() as i64
 }
 
 /// Claims of a good token for `issuer`; tests change one field at a time.
@@ -126,10 +119,5 @@ pub fn sign(key: &TestKey, claims: &Value) -> String {
 /// A token assembled by hand (for `alg: none` and other headers no library will produce).
 pub fn raw_token(header: &Value, claims: &Value, signature: &[u8]) -> String {
     let part = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).expect("json"));
-    format!(
-        "{}.{}.{}",
-        part(header),
-        part(claims),
-        URL_SAFE_NO_PAD.encode(signature)
-    )
+    format!("{}.{}.{}", part(header), part(claims), URL_SAFE_NO_PAD.encode(signature))
 }

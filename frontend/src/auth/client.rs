@@ -9,8 +9,9 @@ use super::config::{AuthConfig, Discovery};
 use super::error::AuthError;
 use super::flow::{self, Mode, Tokens};
 use super::session::Session;
+use super::store::Stored;
 use super::verify::{self, Expected};
-use super::{http, jwks, jwt, silent, store};
+use super::{http, jwks, jwt, silent, store, tabs};
 
 /// Configuration plus the provider's endpoints: everything an operation needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,16 +50,11 @@ pub async fn load_runtime() -> Result<Runtime, AuthError> {
             text.status()
         )));
     }
-    let body = text
-        .text()
-        .await
-        .map_err(|e| AuthError::Config(e.to_string()))?;
+    let body = text.text().await.map_err(|e| AuthError::Config(e.to_string()))?;
     let config = AuthConfig::from_json(&body)?;
     let discovery: Discovery = http::get_json(&config.discovery_url(), None)
         .await
-        .map_err(|e| {
-            AuthError::Provider(format!("discovery at {}: {e}", config.discovery_url()))
-        })?;
+        .map_err(|e| AuthError::Provider(format!("discovery at {}: {e}", config.discovery_url())))?;
     let discovery = config.check_discovery(discovery)?;
     Ok(Runtime { config, discovery })
 }
@@ -67,12 +63,7 @@ pub async fn load_runtime() -> Result<Runtime, AuthError> {
 pub fn start_login(rt: &Runtime, return_to: &str) -> Result<(), AuthError> {
     let (state, nonce) = (random_token()?, random_token()?);
     let url = flow::authorize_url(&rt.config, &rt.discovery, Mode::Login, &state, &nonce);
-    store::push_pending(store::Pending {
-        state,
-        nonce,
-        return_to: return_to.to_owned(),
-        created_at: now_ms(),
-    })?;
+    store::push_pending(store::Pending { state, nonce, return_to: return_to.to_owned(), created_at: now_ms() })?;
     web_sys::window()
         .ok_or_else(|| AuthError::Browser("no window".into()))?
         .location()
@@ -81,12 +72,7 @@ pub fn start_login(rt: &Runtime, return_to: &str) -> Result<(), AuthError> {
 }
 
 /// Verifies a token response and builds the session it grants (stored only on success).
-async fn accept(
-    rt: &Runtime,
-    tokens: Tokens,
-    nonce: &str,
-    subject: Option<&str>,
-) -> Result<Session, AuthError> {
+async fn accept(rt: &Runtime, tokens: Tokens, nonce: &str, subject: Option<&str>) -> Result<Session, AuthError> {
     let id = jwt::decode(&tokens.id_token)?;
     let now = now_ms();
     let expected = Expected {
@@ -123,15 +109,60 @@ pub async fn renew(rt: &Runtime, current: &Session) -> Result<Session, AuthError
     let (state, nonce) = (random_token()?, random_token()?);
     let url = flow::authorize_url(&rt.config, &rt.discovery, Mode::Silent, &state, &nonce);
     let cfg = &rt.config;
-    let response = silent::run(
-        &url,
-        &cfg.silent_origin,
-        &cfg.silent_redirect_uri,
-        &state,
-        cfg.renewal_timeout_ms,
-    )
-    .await?;
+    let response =
+        match silent::run(&url, &cfg.silent_origin, &cfg.silent_redirect_uri, &state, cfg.renewal_timeout_ms).await {
+            Err(timeout @ AuthError::Timeout { .. }) => return Err(diagnose(rt, timeout).await),
+            other => other?,
+        };
     accept(rt, response.result?, &nonce, Some(&current.claims.sub)).await
+}
+
+/// After a timeout, checks whether the provider answers at all, to report "unreachable" (down,
+/// offline) rather than a frame problem. Both are transient: the scheduler retries with backoff.
+async fn diagnose(rt: &Runtime, timeout: AuthError) -> AuthError {
+    let url = rt.config.discovery_url();
+    let probe = http::get_json::<serde_json::Value>(&url, None);
+    let limit = gloo_timers::future::TimeoutFuture::new(2_000);
+    let outcome = futures::future::select(Box::pin(probe), limit).await;
+    match outcome {
+        futures::future::Either::Left((Ok(_), _)) => timeout,
+        futures::future::Either::Left((Err(e), _)) => {
+            AuthError::Provider(format!("the identity provider is unreachable ({e})"))
+        }
+        futures::future::Either::Right(_) => AuthError::Provider("the identity provider does not answer".into()),
+    }
+}
+
+/// How a coordinated renewal ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Renewed {
+    /// This tab called the provider and got this session.
+    Fresh(Session),
+    /// Another tab had renewed while this one waited for the lock: its session, adopted.
+    Adopted(Session),
+}
+
+impl Renewed {
+    /// The session, however it came.
+    pub fn session(&self) -> &Session {
+        match self {
+            Self::Fresh(s) | Self::Adopted(s) => s,
+        }
+    }
+}
+
+/// A renewal coordinated across tabs: under the renewal lock, adopt what another tab stored if it
+/// is newer than `current`, else renew silently.
+pub async fn renew_coordinated(rt: std::rc::Rc<Runtime>, current: Session) -> Result<Renewed, AuthError> {
+    let task = async move {
+        if let Stored::Session(stored) = store::load_state() {
+            if stored.claims.sub == current.claims.sub && stored.expires_at > current.expires_at {
+                return Ok(Renewed::Adopted(*stored));
+            }
+        }
+        renew(&rt, &current).await.map(Renewed::Fresh)
+    };
+    tabs::exclusive(tabs::RENEWAL_LOCK, Box::pin(task)).await
 }
 
 /// Forgets the session here and, unless configured otherwise, ends it at the provider too.

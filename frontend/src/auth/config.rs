@@ -113,23 +113,14 @@ impl RawConfig {
             (Some(domain), None) if !domain.is_empty() && !domain.contains(['/', ':']) => {
                 (format!("https://{domain}/"), true)
             }
-            (Some(_), None) => {
-                return Err(bad(
-                    "`domain` must be a bare host name like example.eu.auth0.com",
-                ))
-            }
+            (Some(_), None) => return Err(bad("`domain` must be a bare host name like example.eu.auth0.com")),
             (None, Some(issuer)) => (issuer, false),
-            (Some(_), Some(_)) => {
-                return Err(bad("set either `domain` (Auth0) or `issuer`, not both"))
-            }
+            (Some(_), Some(_)) => return Err(bad("set either `domain` (Auth0) or `issuer`, not both")),
             (None, None) => return Err(bad("`domain` (Auth0) or `issuer` is required")),
         };
         let url = |name: &str, value: &str| {
-            origin_of(value).ok_or_else(|| {
-                AuthError::Config(format!(
-                    "`{name}` must be an absolute http(s) URL, got {value:?}"
-                ))
-            })
+            origin_of(value)
+                .ok_or_else(|| AuthError::Config(format!("`{name}` must be an absolute http(s) URL, got {value:?}")))
         };
         url("issuer", &issuer)?;
         url("redirectUri", &self.redirect_uri)?;
@@ -175,10 +166,7 @@ impl AuthConfig {
 
     /// Where discovery lives for this issuer.
     pub fn discovery_url(&self) -> String {
-        format!(
-            "{}/.well-known/openid-configuration",
-            self.issuer.trim_end_matches('/')
-        )
+        format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'))
     }
 
     /// Checks a discovery document belongs to the configured issuer.
@@ -215,18 +203,12 @@ pub(crate) mod tests {
         assert_eq!(c.scope, "openid profile email read:messages");
         assert_eq!(c.renewal_timeout_ms, 10_000);
         assert!(!c.is_auth0);
-        assert_eq!(
-            c.discovery_url(),
-            "http://localhost:4000/.well-known/openid-configuration"
-        );
+        assert_eq!(c.discovery_url(), "http://localhost:4000/.well-known/openid-configuration");
     }
 
     #[test]
     fn auth0_domain_sets_issuer() {
-        let text = LOCAL.replace(
-            r#""issuer": "http://localhost:4000""#,
-            r#""domain": "example.eu.auth0.com""#,
-        );
+        let text = LOCAL.replace(r#""issuer": "http://localhost:4000""#, r#""domain": "example.eu.auth0.com""#);
         let c = AuthConfig::from_json(&text).expect("valid");
         assert_eq!(c.issuer, "https://example.eu.auth0.com/");
         assert!(c.is_auth0);
@@ -235,24 +217,12 @@ pub(crate) mod tests {
     #[test]
     fn bad_configs_say_what_is_wrong() {
         let cases = [
-            (
-                LOCAL.replace("http://localhost:3001/silent", "/silent"),
-                "silentRedirectUri",
-            ),
+            (LOCAL.replace("http://localhost:3001/silent", "/silent"), "silentRedirectUri"),
             (LOCAL.replace("dev-spa-client", " "), "clientId"),
-            (
-                LOCAL.replace(r#""issuer": "http://localhost:4000","#, ""),
-                "issuer",
-            ),
-            (
-                LOCAL.replace("\"apiBaseUrl\"", "\"apiBase\""),
-                "unknown field",
-            ),
+            (LOCAL.replace(r#""issuer": "http://localhost:4000","#, ""), "issuer"),
+            (LOCAL.replace("\"apiBaseUrl\"", "\"apiBase\""), "unknown field"),
             ("{".to_owned(), "auth_config.json"),
-            (
-                LOCAL.replace("}", r#", "renewalTimeoutMs": 5}"#),
-                "renewalTimeoutMs",
-            ),
+            (LOCAL.replace("}", r#", "renewalTimeoutMs": 5}"#), "renewalTimeoutMs"),
             (LOCAL.replace("}", r#", "scope": "profile"}"#), "openid"),
         ];
         for (text, needle) in cases {
@@ -263,10 +233,7 @@ pub(crate) mod tests {
 
     #[test]
     fn origins_are_extracted_strictly() {
-        assert_eq!(
-            origin_of("http://LOCALHOST:3001/silent?x#y").as_deref(),
-            Some("http://localhost:3001")
-        );
+        assert_eq!(origin_of("http://LOCALHOST:3001/silent?x#y").as_deref(), Some("http://localhost:3001"));
         assert_eq!(origin_of("javascript:alert(1)"), None);
         assert_eq!(origin_of("http://user@evil/"), None);
         assert_eq!(origin_of("https://"), None);

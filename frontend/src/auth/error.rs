@@ -121,10 +121,7 @@ mod tests {
 
     #[test]
     fn only_interaction_errors_end_the_session() {
-        let oauth = |e: &str| AuthError::OAuth {
-            error: e.into(),
-            description: None,
-        };
+        let oauth = |e: &str| AuthError::OAuth { error: e.into(), description: None };
         assert!(oauth("login_required").ends_session());
         assert!(oauth("consent_required").ends_session());
         assert!(oauth("interaction_required").ends_session());
@@ -140,17 +137,12 @@ mod tests {
             error: "login_required".into(),
             description: Some("End-User authentication is required".into()),
         };
-        assert_eq!(
-            e.to_string(),
-            "login_required: End-User authentication is required"
-        );
+        assert_eq!(e.to_string(), "login_required: End-User authentication is required");
         let t = AuthError::Timeout {
             after_ms: 10_000,
             step: "waiting for the frame".into(),
             silent_uri: "http://localhost:3001/silent".into(),
         };
-        assert!(t
-            .to_string()
-            .contains("http://localhost:3001/silent is not an allowed callback URL"));
+        assert!(t.to_string().contains("http://localhost:3001/silent is not an allowed callback URL"));
     }
 }

@@ -23,9 +23,7 @@ pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -33,21 +31,11 @@ pub fn encode(value: &str) -> String {
 }
 
 fn query(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
 }
 
 /// The `/authorize` URL (the tutorial's `response_type=token id_token`).
-pub fn authorize_url(
-    cfg: &AuthConfig,
-    discovery: &Discovery,
-    mode: Mode,
-    state: &str,
-    nonce: &str,
-) -> String {
+pub fn authorize_url(cfg: &AuthConfig, discovery: &Discovery, mode: Mode, state: &str, nonce: &str) -> String {
     let redirect = match mode {
         Mode::Login => cfg.redirect_uri.as_str(),
         Mode::Silent => cfg.silent_redirect_uri.as_str(),
@@ -64,11 +52,7 @@ pub fn authorize_url(
     if mode == Mode::Silent {
         pairs.push(("prompt", "none"));
     }
-    let sep = if discovery.authorization_endpoint.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
+    let sep = if discovery.authorization_endpoint.contains('?') { '&' } else { '?' };
     format!("{}{sep}{}", discovery.authorization_endpoint, query(&pairs))
 }
 
@@ -78,17 +62,11 @@ pub fn logout_url(cfg: &AuthConfig, discovery: &Discovery) -> Option<String> {
         return None;
     }
     if cfg.is_auth0 {
-        let pairs = [
-            ("client_id", cfg.client_id.as_str()),
-            ("returnTo", cfg.logout_return_to.as_str()),
-        ];
+        let pairs = [("client_id", cfg.client_id.as_str()), ("returnTo", cfg.logout_return_to.as_str())];
         return Some(format!("{}v2/logout?{}", cfg.issuer, query(&pairs)));
     }
     let endpoint = discovery.end_session_endpoint.as_deref()?;
-    let pairs = [
-        ("client_id", cfg.client_id.as_str()),
-        ("post_logout_redirect_uri", cfg.logout_return_to.as_str()),
-    ];
+    let pairs = [("client_id", cfg.client_id.as_str()), ("post_logout_redirect_uri", cfg.logout_return_to.as_str())];
     Some(format!("{endpoint}?{}", query(&pairs)))
 }
 
@@ -125,13 +103,8 @@ pub fn decode_component(text: &str) -> Result<String, AuthError> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let pair = bytes
-                    .get(i + 1)
-                    .copied()
-                    .and_then(hex)
-                    .zip(bytes.get(i + 2).copied().and_then(hex));
-                let (hi, lo) = pair
-                    .ok_or_else(|| AuthError::MalformedResponse("bad percent-encoding".into()))?;
+                let pair = bytes.get(i + 1).copied().and_then(hex).zip(bytes.get(i + 2).copied().and_then(hex));
+                let (hi, lo) = pair.ok_or_else(|| AuthError::MalformedResponse("bad percent-encoding".into()))?;
                 out.push(hi << 4 | lo);
                 i += 2;
             }
@@ -156,9 +129,7 @@ pub fn parse_params(input: &str) -> Result<Vec<(String, String)>, AuthError> {
         let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
         let key = decode_component(k)?;
         if pairs.iter().any(|(existing, _)| *existing == key) {
-            return Err(AuthError::MalformedResponse(format!(
-                "parameter {key:?} appears twice"
-            )));
+            return Err(AuthError::MalformedResponse(format!("parameter {key:?} appears twice")));
         }
         pairs.push((key, decode_component(v)?));
     }
@@ -168,19 +139,10 @@ pub fn parse_params(input: &str) -> Result<Vec<(String, String)>, AuthError> {
 /// Parses the fragment (or, for errors some providers put there, the query) of a redirect.
 pub fn parse_response(input: &str) -> Result<AuthResponse, AuthError> {
     let pairs = parse_params(input)?;
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
     let state = get("state").ok_or_else(|| AuthError::MalformedResponse("no state".into()))?;
     if let Some(error) = get("error") {
-        let result = Err(AuthError::OAuth {
-            error,
-            description: get("error_description"),
-        });
+        let result = Err(AuthError::OAuth { error, description: get("error_description") });
         return Ok(AuthResponse { state, result });
     }
     let missing = |name: &str| AuthError::MalformedResponse(format!("no {name}"));
@@ -188,24 +150,14 @@ pub fn parse_response(input: &str) -> Result<AuthResponse, AuthError> {
     let id_token = get("id_token").ok_or_else(|| missing("id_token"))?;
     let token_type = get("token_type").ok_or_else(|| missing("token_type"))?;
     if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(AuthError::MalformedResponse(format!(
-            "token_type {token_type:?} is not Bearer"
-        )));
+        return Err(AuthError::MalformedResponse(format!("token_type {token_type:?} is not Bearer")));
     }
-    let expires_in = get("expires_in")
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|&s| s > 0 && s <= 366 * 24 * 3600)
-        .ok_or_else(|| {
-            AuthError::MalformedResponse("expires_in must be a positive number of seconds".into())
-        })?;
-    Ok(AuthResponse {
-        state,
-        result: Ok(Tokens {
-            access_token,
-            id_token,
-            expires_in,
-        }),
-    })
+    let expires_in =
+        get("expires_in")
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|&s| s > 0 && s <= 366 * 24 * 3600)
+            .ok_or_else(|| AuthError::MalformedResponse("expires_in must be a positive number of seconds".into()))?;
+    Ok(AuthResponse { state, result: Ok(Tokens { access_token, id_token, expires_in }) })
 }
 
 /// The silent page forwards both parts; errors may come in either, tokens only in the fragment.
@@ -270,31 +222,21 @@ mod tests {
 
     #[test]
     fn a_token_response_parses() {
-        let r = parse_response("#access_token=a.b.c&id_token=x.y.z&token_type=Bearer&expires_in=7200&scope=openid+profile&state=s%2B1")
-            .expect("parses");
+        let r = parse_response(
+            "#access_token=a.b.c&id_token=x.y.z&token_type=Bearer&expires_in=7200&scope=openid+profile&state=s%2B1",
+        )
+        .expect("parses");
         assert_eq!(r.state, "s+1");
-        assert_eq!(
-            r.result,
-            Ok(Tokens {
-                access_token: "a.b.c".into(),
-                id_token: "x.y.z".into(),
-                expires_in: 7200
-            })
-        );
+        assert_eq!(r.result, Ok(Tokens { access_token: "a.b.c".into(), id_token: "x.y.z".into(), expires_in: 7200 }));
     }
 
     #[test]
     fn an_error_response_keeps_its_state_and_description() {
-        let r = parse_response(
-            "#error=login_required&error_description=End-User+authentication+is+required&state=s",
-        )
-        .expect("parses");
+        let r = parse_response("#error=login_required&error_description=End-User+authentication+is+required&state=s")
+            .expect("parses");
         assert_eq!(r.state, "s");
         assert!(r.result.as_ref().is_err_and(AuthError::ends_session));
-        assert_eq!(
-            r.result.expect_err("error").to_string(),
-            "login_required: End-User authentication is required"
-        );
+        assert_eq!(r.result.expect_err("error").to_string(), "login_required: End-User authentication is required");
         let from_query = parse_silent("", "?error=consent_required&state=q").expect("parses");
         assert_eq!(from_query.state, "q");
     }
@@ -305,23 +247,19 @@ mod tests {
         let cases = [
             String::new(),
             "#".into(),
-            format!("{ok}&state=t"),                           // duplicate
-            ok.replace("state=s", "state=%zz"),                // bad escape
-            ok.replace("state=s", "state=%C3%28"),             // invalid UTF-8
-            ok.replace("&state=s", ""),                        // no state
-            ok.replace("token_type=Bearer", "token_type=mac"), // wrong type
-            ok.replace("expires_in=60", "expires_in=-5"),      // negative
-            ok.replace("expires_in=60", "expires_in=0"),       // zero
+            format!("{ok}&state=t"),                               // duplicate
+            ok.replace("state=s", "state=%zz"),                    // bad escape
+            ok.replace("state=s", "state=%C3%28"),                 // invalid UTF-8
+            ok.replace("&state=s", ""),                            // no state
+            ok.replace("token_type=Bearer", "token_type=mac"),     // wrong type
+            ok.replace("expires_in=60", "expires_in=-5"),          // negative
+            ok.replace("expires_in=60", "expires_in=0"),           // zero
             ok.replace("expires_in=60", "expires_in=99999999999"), // absurd
-            ok.replace("access_token=a&", ""),                 // missing token
-            format!("{ok}&pad={}", "x".repeat(MAX_RESPONSE_LEN)), // oversized
+            ok.replace("access_token=a&", ""),                     // missing token
+            format!("{ok}&pad={}", "x".repeat(MAX_RESPONSE_LEN)),  // oversized
         ];
         for case in cases {
-            assert!(
-                matches!(parse_response(&case), Err(AuthError::MalformedResponse(_))),
-                "{:.80}",
-                case
-            );
+            assert!(matches!(parse_response(&case), Err(AuthError::MalformedResponse(_))), "{:.80}", case);
         }
     }
 }

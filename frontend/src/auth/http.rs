@@ -29,34 +29,19 @@ pub enum HttpError {
 }
 
 /// GETs `url` (with a bearer token when given) and parses the JSON body.
-pub async fn get_json<T: DeserializeOwned>(
-    url: &str,
-    bearer: Option<&str>,
-) -> Result<T, HttpError> {
+pub async fn get_json<T: DeserializeOwned>(url: &str, bearer: Option<&str>) -> Result<T, HttpError> {
     let mut request = Request::get(url);
     if let Some(token) = bearer {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
-    let response = request.send().await.map_err(|e| HttpError::Network {
-        url: url.to_owned(),
-        reason: e.to_string(),
-    })?;
+    let response =
+        request.send().await.map_err(|e| HttpError::Network { url: url.to_owned(), reason: e.to_string() })?;
     if !response.ok() {
         let status = response.status();
         let body: Option<serde_json::Value> = response.json().await.ok();
-        let field = |name: &str| {
-            body.as_ref()
-                .and_then(|b| b.get(name))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        let message = field("error_description")
-            .or_else(|| field("error"))
-            .unwrap_or_else(|| response.status_text());
+        let field = |name: &str| body.as_ref().and_then(|b| b.get(name)).and_then(|v| v.as_str()).map(str::to_owned);
+        let message = field("error_description").or_else(|| field("error")).unwrap_or_else(|| response.status_text());
         return Err(HttpError::Status { status, message });
     }
-    response
-        .json()
-        .await
-        .map_err(|e| HttpError::Body(e.to_string()))
+    response.json().await.map_err(|e| HttpError::Body(e.to_string()))
 }

@@ -40,18 +40,12 @@ thread_local! {
 }
 
 fn js_err(context: &str) -> impl Fn(JsValue) -> AuthError + '_ {
-    move |e| {
-        AuthError::Browser(format!(
-            "{context}: {}",
-            e.as_string().unwrap_or_else(|| format!("{e:?}"))
-        ))
-    }
+    move |e| AuthError::Browser(format!("{context}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}"))))
 }
 
 fn algorithm() -> Result<Object, AuthError> {
     let algo = Object::new();
-    Reflect::set(&algo, &"name".into(), &"RSASSA-PKCS1-v1_5".into())
-        .map_err(js_err("algorithm"))?;
+    Reflect::set(&algo, &"name".into(), &"RSASSA-PKCS1-v1_5".into()).map_err(js_err("algorithm"))?;
     Reflect::set(&algo, &"hash".into(), &"SHA-256".into()).map_err(js_err("algorithm"))?;
     Ok(algo)
 }
@@ -67,20 +61,13 @@ pub async fn import(jwk: &Jwk) -> Result<CryptoKey, AuthError> {
         return Err(AuthError::Provider("JWKS key without n/e".into()));
     };
     let data = Object::new();
-    for (k, v) in [
-        ("kty", "RSA"),
-        ("n", n.as_str()),
-        ("e", e.as_str()),
-        ("alg", "RS256"),
-        ("ext", "true"),
-    ] {
+    for (k, v) in [("kty", "RSA"), ("n", n.as_str()), ("e", e.as_str()), ("alg", "RS256"), ("ext", "true")] {
         let value: JsValue = if k == "ext" { JsValue::TRUE } else { v.into() };
         Reflect::set(&data, &k.into(), &value).map_err(js_err("jwk"))?;
     }
     let usages = Array::of1(&"verify".into());
-    let promise = subtle()?
-        .import_key_with_object("jwk", &data, &algorithm()?, false, &usages)
-        .map_err(js_err("importKey"))?;
+    let promise =
+        subtle()?.import_key_with_object("jwk", &data, &algorithm()?, false, &usages).map_err(js_err("importKey"))?;
     let key = JsFuture::from(promise).await.map_err(js_err("importKey"))?;
     key.dyn_into::<CryptoKey>().map_err(js_err("importKey"))
 }
@@ -88,12 +75,7 @@ pub async fn import(jwk: &Jwk) -> Result<CryptoKey, AuthError> {
 /// Verifies the JWS signature of `jwt` with `key`.
 pub async fn verify_with(key: &CryptoKey, jwt: &Jwt) -> Result<(), AuthError> {
     let promise = subtle()?
-        .verify_with_object_and_u8_array_and_u8_array(
-            &algorithm()?,
-            key,
-            &jwt.signature,
-            jwt.signing_input.as_bytes(),
-        )
+        .verify_with_object_and_u8_array_and_u8_array(&algorithm()?, key, &jwt.signature, jwt.signing_input.as_bytes())
         .map_err(js_err("verify"))?;
     let valid = JsFuture::from(promise).await.map_err(js_err("verify"))?;
     if valid.as_bool() == Some(true) {
@@ -104,9 +86,8 @@ pub async fn verify_with(key: &CryptoKey, jwt: &Jwt) -> Result<(), AuthError> {
 }
 
 async fn refresh(jwks_uri: &str) -> Result<(), AuthError> {
-    let set: JwkSet = super::http::get_json(jwks_uri, None)
-        .await
-        .map_err(|e| AuthError::Provider(format!("JWKS: {e}")))?;
+    let set: JwkSet =
+        super::http::get_json(jwks_uri, None).await.map_err(|e| AuthError::Provider(format!("JWKS: {e}")))?;
     let mut fresh = HashMap::new();
     for jwk in set.keys.iter().filter(|k| k.kty == "RSA") {
         if let Some(kid) = &jwk.kid {

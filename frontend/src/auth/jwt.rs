@@ -106,9 +106,7 @@ pub struct Jwt {
 }
 
 fn part<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> Result<T, TokenError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|_| TokenError::Malformed(format!("{what} is not base64url")))?;
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| TokenError::Malformed(format!("{what} is not base64url")))?;
     serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed(format!("{what}: {e}")))
 }
 
@@ -118,24 +116,14 @@ pub fn decode(token: &str) -> Result<Jwt, TokenError> {
         return Err(TokenError::Malformed("token too large".into()));
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed(
-            "expected three dot-separated parts".into(),
-        ));
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(TokenError::Malformed("expected three dot-separated parts".into()));
     };
     let header: Header = part(h, "header")?;
     let claims: IdClaims = part(p, "payload")?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|_| TokenError::Malformed("signature is not base64url".into()))?;
-    Ok(Jwt {
-        header,
-        claims,
-        signing_input: format!("{h}.{p}"),
-        signature,
-    })
+    let signature =
+        URL_SAFE_NO_PAD.decode(s).map_err(|_| TokenError::Malformed("signature is not base64url".into()))?;
+    Ok(Jwt { header, claims, signing_input: format!("{h}.{p}"), signature })
 }
 
 #[cfg(test)]
@@ -152,19 +140,11 @@ pub(crate) mod tests {
             "iss": "http://localhost:4000", "sub": "u1", "aud": ["a", "b"], "exp": 20, "iat": 10,
             "nonce": "n", "email_verified": true
         });
-        let token = format!(
-            "{}.{}.{}",
-            b64(&serde_json::json!({"alg": "RS256", "kid": "k"})),
-            b64(&claims),
-            "c2ln"
-        );
+        let token = format!("{}.{}.{}", b64(&serde_json::json!({"alg": "RS256", "kid": "k"})), b64(&claims), "c2ln");
         let jwt = decode(&token).expect("decodes");
         assert_eq!(jwt.header.kid.as_deref(), Some("k"));
         assert!(jwt.claims.aud.contains("b") && jwt.claims.aud.len() == 2);
-        assert_eq!(
-            jwt.claims.extra.get("email_verified"),
-            Some(&Value::Bool(true))
-        );
+        assert_eq!(jwt.claims.extra.get("email_verified"), Some(&Value::Bool(true)));
         assert_eq!(jwt.signature, b"sig");
         assert!(token.starts_with(&jwt.signing_input));
     }
@@ -180,10 +160,7 @@ pub(crate) mod tests {
             &format!("{h}.{}.c2ln", b64(&serde_json::json!({"sub": 1}))),
             &"x".repeat(MAX_TOKEN_LEN + 1),
         ] {
-            assert!(
-                matches!(decode(bad), Err(TokenError::Malformed(_))),
-                "{bad:.40}"
-            );
+            assert!(matches!(decode(bad), Err(TokenError::Malformed(_))), "{bad:.40}");
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod schedule;
 pub mod session;
 pub mod silent;
 pub mod store;
+pub mod tabs;
 pub mod verify;
 
 pub use context::{use_auth, AuthContext, AuthProvider, AuthState};

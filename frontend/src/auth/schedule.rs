@@ -17,6 +17,10 @@ pub const BACKOFF_BASE_MS: f64 = 2_000.0;
 pub const BACKOFF_CAP_MS: f64 = 60_000.0;
 /// Jitter: ± this fraction of the backoff delay.
 pub const JITTER: f64 = 0.2;
+/// Within this window before the due time the scheduler re-checks periodically…
+pub const NEAR_WINDOW_MS: f64 = 120_000.0;
+/// …this often, so a late or throttled timer costs at most one period.
+pub const NEAR_CHECK_MS: f64 = 5_000.0;
 
 /// The session times the decision needs (epoch milliseconds).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,11 +68,7 @@ pub fn backoff_ms(failures: Failures) -> f64 {
 pub fn plan(now: f64, lifetime: Lifetime, failures: Failures) -> Plan {
     let due = lifetime.expires_at - lead_ms(lifetime);
     if failures.count == 0 {
-        return if now >= lifetime.expires_at {
-            Plan::Expired
-        } else {
-            Plan::RenewAt(due)
-        };
+        return if now >= lifetime.expires_at { Plan::Expired } else { Plan::RenewAt(due) };
     }
     let retry = failures.last_at + backoff_ms(failures);
     if retry >= lifetime.expires_at || now >= lifetime.expires_at {
@@ -78,11 +78,19 @@ pub fn plan(now: f64, lifetime: Lifetime, failures: Failures) -> Plan {
     }
 }
 
-/// The delay to give `setTimeout` to wake at `at`: never negative, never past the 32-bit limit
-/// (a longer wait wakes early, re-plans and sleeps again).
-pub fn timer_delay_ms(now: f64, at: f64) -> u32 {
-    let delay = (at - now).clamp(0.0, MAX_TIMER_MS).ceil();
-    delay as u32
+/// How long to sleep before re-planning for a renewal due at `at`: straight to the due time when it
+/// is close, every `NEAR_CHECK_MS` inside the window before it, and far away until the window opens —
+/// never negative, never past the 32-bit `setTimeout` limit (a longer wait wakes, re-plans, sleeps).
+pub fn wake_delay_ms(now: f64, at: f64) -> u32 {
+    let remaining = at - now;
+    let wait = if remaining <= NEAR_CHECK_MS {
+        remaining
+    } else if remaining <= NEAR_WINDOW_MS {
+        NEAR_CHECK_MS
+    } else {
+        remaining - NEAR_WINDOW_MS
+    };
+    wait.clamp(0.0, MAX_TIMER_MS).ceil() as u32
 }
 
 #[cfg(test)]
@@ -93,23 +101,14 @@ mod tests {
     const HOUR: f64 = 3_600_000.0;
 
     fn life(seconds: f64) -> Lifetime {
-        Lifetime {
-            issued_at: T0,
-            expires_at: T0 + seconds * 1000.0,
-        }
+        Lifetime { issued_at: T0, expires_at: T0 + seconds * 1000.0 }
     }
 
     #[test]
     fn renews_before_expiry_with_the_lead() {
-        assert_eq!(
-            plan(T0, life(7200.0), Failures::default()),
-            Plan::RenewAt(T0 + 2.0 * HOUR - 60_000.0)
-        );
+        assert_eq!(plan(T0, life(7200.0), Failures::default()), Plan::RenewAt(T0 + 2.0 * HOUR - 60_000.0));
         // Short lifetimes renew at three quarters.
-        assert_eq!(
-            plan(T0, life(20.0), Failures::default()),
-            Plan::RenewAt(T0 + 15_000.0)
-        );
+        assert_eq!(plan(T0, life(20.0), Failures::default()), Plan::RenewAt(T0 + 15_000.0));
         assert_eq!(lead_ms(life(0.0)), 0.0);
     }
 
@@ -117,30 +116,29 @@ mod tests {
     fn an_overdue_renewal_is_due_now_and_an_expired_one_stops() {
         let l = life(7200.0);
         let overdue = T0 + 2.0 * HOUR - 1_000.0; // the laptop slept past the due time
-        assert!(
-            matches!(plan(overdue, l, Failures::default()), Plan::RenewAt(at) if at <= overdue)
-        );
+        assert!(matches!(plan(overdue, l, Failures::default()), Plan::RenewAt(at) if at <= overdue));
         assert_eq!(plan(T0 + 3.0 * HOUR, l, Failures::default()), Plan::Expired);
     }
 
     #[test]
     fn long_lifetimes_clamp_the_timer_instead_of_overflowing() {
         let thirty_days = life(30.0 * 24.0 * 3600.0);
-        let Plan::RenewAt(at) = plan(T0, thirty_days, Failures::default()) else {
-            panic!("expected a renewal")
-        };
-        assert_eq!(timer_delay_ms(T0, at), 2_147_483_647);
-        assert_eq!(timer_delay_ms(T0, T0 - 5.0), 0);
-        assert_eq!(timer_delay_ms(T0, T0 + 1.5), 2);
+        let Plan::RenewAt(at) = plan(T0, thirty_days, Failures::default()) else { panic!("expected a renewal") };
+        assert_eq!(wake_delay_ms(T0, at), 2_147_483_647);
+        assert_eq!(wake_delay_ms(T0, T0 - 5.0), 0, "overdue: now");
+        assert_eq!(wake_delay_ms(T0, T0 + 1.5), 2);
+    }
+
+    #[test]
+    fn near_the_due_time_the_scheduler_checks_periodically() {
+        assert_eq!(wake_delay_ms(T0, T0 + 3_000.0), 3_000, "close: straight to it");
+        assert_eq!(wake_delay_ms(T0, T0 + 60_000.0), 5_000, "inside the window: every 5 s");
+        assert_eq!(wake_delay_ms(T0, T0 + HOUR), (HOUR - NEAR_WINDOW_MS) as u32, "far: until the window opens");
     }
 
     #[test]
     fn backoff_grows_caps_and_jitters_within_bounds() {
-        let f = |count, jitter| Failures {
-            count,
-            last_at: T0,
-            jitter,
-        };
+        let f = |count, jitter| Failures { count, last_at: T0, jitter };
         assert_eq!(backoff_ms(f(1, 0.5)), 2_000.0);
         assert_eq!(backoff_ms(f(2, 0.5)), 4_000.0);
         assert_eq!(backoff_ms(f(3, 0.5)), 8_000.0);
@@ -155,22 +153,10 @@ mod tests {
     fn failures_retry_while_valid_and_expire_otherwise() {
         let l = life(7200.0);
         let due = T0 + 2.0 * HOUR - 60_000.0;
-        let failed = Failures {
-            count: 1,
-            last_at: due + 100.0,
-            jitter: 0.5,
-        };
+        let failed = Failures { count: 1, last_at: due + 100.0, jitter: 0.5 };
         assert_eq!(plan(due + 100.0, l, failed), Plan::RenewAt(due + 2_100.0));
-        let late = Failures {
-            count: 3,
-            last_at: l.expires_at - 1_000.0,
-            jitter: 0.5,
-        };
-        assert_eq!(
-            plan(l.expires_at - 1_000.0, l, late),
-            Plan::Expired,
-            "a retry past expiry is pointless"
-        );
+        let late = Failures { count: 3, last_at: l.expires_at - 1_000.0, jitter: 0.5 };
+        assert_eq!(plan(l.expires_at - 1_000.0, l, late), Plan::Expired, "a retry past expiry is pointless");
         assert_eq!(plan(l.expires_at + 1.0, l, failed), Plan::Expired);
     }
 }

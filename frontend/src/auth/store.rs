@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::AuthError;
 use super::session::Session;
+use super::verify::at_hash;
 
 /// Storage keys of the tutorial's `setSession`.
 pub const ACCESS_TOKEN: &str = "access_token";
@@ -32,12 +33,37 @@ pub fn save(session: &Session) -> Result<(), AuthError> {
     LocalStorage::set(EXPIRES_AT, session.expires_at.round() as u64).map_err(browser)
 }
 
-/// The stored session, if all three keys are present and readable.
+/// What localStorage holds, as seen from a tab that may be watching another tab write it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    /// A complete session whose ID token binds its access token (`at_hash`).
+    Session(Box<Session>),
+    /// No access token: logged out.
+    Absent,
+    /// Keys from two different sessions: another tab is halfway through writing. Wait.
+    Changing,
+}
+
+/// Reads the three keys and says whether they form one session.
+pub fn load_state() -> Stored {
+    let Ok(access) = LocalStorage::get::<String>(ACCESS_TOKEN) else { return Stored::Absent };
+    let (Ok(id), Ok(expires_at)) = (LocalStorage::get::<String>(ID_TOKEN), LocalStorage::get::<f64>(EXPIRES_AT)) else {
+        return Stored::Changing;
+    };
+    match Session::from_parts(access, id, expires_at) {
+        Ok(session) if session.claims.at_hash.as_deref() == Some(at_hash(&session.access_token).as_str()) => {
+            Stored::Session(Box::new(session))
+        }
+        _ => Stored::Changing,
+    }
+}
+
+/// The stored session, if there is a complete, consistent one.
 pub fn load() -> Option<Session> {
-    let access: String = LocalStorage::get(ACCESS_TOKEN).ok()?;
-    let id: String = LocalStorage::get(ID_TOKEN).ok()?;
-    let expires_at: f64 = LocalStorage::get(EXPIRES_AT).ok()?;
-    Session::from_parts(access, id, expires_at).ok()
+    match load_state() {
+        Stored::Session(session) => Some(*session),
+        Stored::Absent | Stored::Changing => None,
+    }
 }
 
 /// Removes the three keys (the tutorial's logout).
@@ -62,9 +88,7 @@ pub struct Pending {
 
 fn pending_list(now: f64) -> Vec<Pending> {
     let list: Vec<Pending> = SessionStorage::get(PENDING).unwrap_or_default();
-    list.into_iter()
-        .filter(|p| now - p.created_at < PENDING_TTL_MS)
-        .collect()
+    list.into_iter().filter(|p| now - p.created_at < PENDING_TTL_MS).collect()
 }
 
 /// Remembers a login request.

@@ -48,9 +48,7 @@ pub fn check(jwt: &Jwt, expected: &Expected<'_>) -> Result<(), TokenError> {
         return Err(TokenError::Audience);
     }
     match claims.azp.as_deref() {
-        Some(azp) if azp != expected.client_id => {
-            return Err(TokenError::AuthorizedParty(azp.to_owned()))
-        }
+        Some(azp) if azp != expected.client_id => return Err(TokenError::AuthorizedParty(azp.to_owned())),
         None if claims.aud.len() > 1 => return Err(TokenError::AuthorizedParty(String::new())),
         _ => {}
     }
@@ -114,63 +112,33 @@ mod tests {
     #[test]
     fn at_hash_matches_the_spec_example() {
         // OIDC Core A.3: access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y" → at_hash "77QmUPtjPfzWtF2AnpK9RQ".
-        assert_eq!(
-            at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
-            "77QmUPtjPfzWtF2AnpK9RQ"
-        );
+        assert_eq!(at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
     }
 
     #[test]
     fn a_good_token_passes_and_a_renewal_keeps_the_subject() {
         let jwt = token(json!({"alg": "RS256"}), good_claims());
         assert_eq!(check(&jwt, &expected()), Ok(()));
-        let renewal = Expected {
-            subject: Some("auth0|alice"),
-            ..expected()
-        };
+        let renewal = Expected { subject: Some("auth0|alice"), ..expected() };
         assert_eq!(check(&jwt, &renewal), Ok(()));
-        let other_user = Expected {
-            subject: Some("auth0|bob"),
-            ..expected()
-        };
+        let other_user = Expected { subject: Some("auth0|bob"), ..expected() };
         assert_eq!(check(&jwt, &other_user), Err(TokenError::SubjectChanged));
     }
 
     #[test]
     fn each_claim_failure_is_named() {
         let cases = [
-            (
-                token(json!({"alg": "none"}), good_claims()),
-                TokenError::Algorithm("none".into()),
-            ),
-            (
-                token(json!({"alg": "HS256"}), good_claims()),
-                TokenError::Algorithm("HS256".into()),
-            ),
-            (
-                with("iss", json!("http://evil")),
-                TokenError::Issuer("http://evil".into()),
-            ),
+            (token(json!({"alg": "none"}), good_claims()), TokenError::Algorithm("none".into())),
+            (token(json!({"alg": "HS256"}), good_claims()), TokenError::Algorithm("HS256".into())),
+            (with("iss", json!("http://evil")), TokenError::Issuer("http://evil".into())),
             (with("aud", json!("other")), TokenError::Audience),
-            (
-                with("aud", json!(["client", "other"])),
-                TokenError::AuthorizedParty(String::new()),
-            ),
-            (
-                with("azp", json!("other")),
-                TokenError::AuthorizedParty("other".into()),
-            ),
+            (with("aud", json!(["client", "other"])), TokenError::AuthorizedParty(String::new())),
+            (with("azp", json!("other")), TokenError::AuthorizedParty("other".into())),
             (with("exp", json!(NOW - LEEWAY_SECS)), TokenError::Expired),
-            (
-                with("iat", json!(NOW + LEEWAY_SECS + 1)),
-                TokenError::IssuedInFuture,
-            ),
+            (with("iat", json!(NOW + LEEWAY_SECS + 1)), TokenError::IssuedInFuture),
             (with("nonce", json!("replayed")), TokenError::Nonce),
             (with("nonce", Value::Null), TokenError::Nonce),
-            (
-                with("at_hash", json!(at_hash("another access token"))),
-                TokenError::AtHash,
-            ),
+            (with("at_hash", json!(at_hash("another access token"))), TokenError::AtHash),
             (with("at_hash", Value::Null), TokenError::AtHash),
         ];
         for (jwt, error) in cases {
@@ -180,20 +148,11 @@ mod tests {
 
     #[test]
     fn leeway_tolerates_small_clock_skew() {
-        assert_eq!(
-            check(&with("exp", json!(NOW - LEEWAY_SECS + 1)), &expected()),
-            Ok(())
-        );
-        assert_eq!(
-            check(&with("iat", json!(NOW + LEEWAY_SECS)), &expected()),
-            Ok(())
-        );
+        assert_eq!(check(&with("exp", json!(NOW - LEEWAY_SECS + 1)), &expected()), Ok(()));
+        assert_eq!(check(&with("iat", json!(NOW + LEEWAY_SECS)), &expected()), Ok(()));
         let mut multi = good_claims();
         multi["aud"] = json!(["client", "api"]);
         multi["azp"] = json!("client");
-        assert_eq!(
-            check(&token(json!({"alg": "RS256"}), multi), &expected()),
-            Ok(())
-        );
+        assert_eq!(check(&token(json!({"alg": "RS256"}), multi), &expected()), Ok(()));
     }
 }

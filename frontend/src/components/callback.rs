@@ -19,20 +19,10 @@ pub fn Callback() -> Html {
         let (auth, error) = (auth.clone(), error.clone());
         use_effect_with((), move |()| {
             let window = web_sys::window();
-            let hash = window
-                .as_ref()
-                .and_then(|w| w.location().hash().ok())
-                .unwrap_or_default();
-            let search = window
-                .as_ref()
-                .and_then(|w| w.location().search().ok())
-                .unwrap_or_default();
+            let hash = window.as_ref().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+            let search = window.as_ref().and_then(|w| w.location().search().ok()).unwrap_or_default();
             if let Some(history) = window.as_ref().and_then(|w| w.history().ok()) {
-                if let Err(e) = history.replace_state_with_url(
-                    &wasm_bindgen::JsValue::NULL,
-                    "",
-                    Some("/callback"),
-                ) {
+                if let Err(e) = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/callback")) {
                     web_sys::console::warn_1(&e);
                 }
             }
@@ -42,11 +32,8 @@ pub fn Callback() -> Html {
                     Ok(return_to) => {
                         // Only same-app paths: never an open redirect.
                         let safe = return_to.starts_with('/') && !return_to.starts_with("//");
-                        let route = if safe {
-                            Route::recognize(&return_to).unwrap_or(Route::Home)
-                        } else {
-                            Route::Home
-                        };
+                        let route =
+                            if safe { Route::recognize(&return_to).unwrap_or(Route::Home) } else { Route::Home };
                         if let Some(navigator) = navigator {
                             navigator.replace(&route);
                         }

@@ -14,10 +14,7 @@ pub fn Login() -> Html {
         Callback::from(move |_| auth.login(&current_path()))
     };
     let reason: Option<(&str, &AuthError)> = match &auth.state {
-        AuthState::Ended(e) => Some((
-            "Your session has ended at the identity provider. Please log in again.",
-            e,
-        )),
+        AuthState::Ended(e) => Some(("Your session has ended at the identity provider. Please log in again.", e)),
         AuthState::Failed(e) => Some(("Login did not complete.", e)),
         _ => None,
     };

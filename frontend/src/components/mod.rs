@@ -9,3 +9,4 @@ pub mod ping;
 pub mod profile;
 pub mod renewal_scheduler;
 pub mod renewal_status;
+pub mod timeline;

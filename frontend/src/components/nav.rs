@@ -4,6 +4,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
+use crate::auth::context::Trigger;
 use crate::auth::use_auth;
 
 /// Top navigation.
@@ -22,7 +23,7 @@ pub fn Nav() -> Html {
     let signed_in = auth.session().is_some();
     let renew = {
         let auth = auth.clone();
-        Callback::from(move |_| auth.renew(true))
+        Callback::from(move |_| auth.renew(Trigger::Manual))
     };
     let logout = {
         let auth = auth.clone();
@@ -59,10 +60,7 @@ pub fn Nav() -> Html {
 /// Path (and query) of the current page, to come back to after login.
 pub fn current_path() -> String {
     let location = web_sys::window().map(|w| w.location());
-    let path = location
-        .as_ref()
-        .and_then(|l| l.pathname().ok())
-        .unwrap_or_else(|| "/".into());
+    let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_else(|| "/".into());
     let search = location.and_then(|l| l.search().ok()).unwrap_or_default();
     if path == "/callback" {
         "/".into()

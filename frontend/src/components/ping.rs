@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::api::{self, Endpoint};
+use crate::api::Endpoint;
 use crate::auth::use_auth;
 
 /// Latest outcome per endpoint; a reducer so concurrent calls never overwrite each other.
@@ -33,12 +33,9 @@ pub fn Ping() -> Html {
         let onclick = Callback::from(move |_| {
             let (auth, results) = (auth_for_click.clone(), results_for_click.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let token = auth.session().map(|s| s.access_token.clone());
-                let base = auth.runtime.config.api_base_url.clone();
-                let outcome = api::call(&base, endpoint, token.as_deref()).await;
-                let text = outcome
-                    .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
-                    .map_err(|e| e.to_string());
+                let outcome = auth.call_api(endpoint).await;
+                let text =
+                    outcome.map(|v| serde_json::to_string_pretty(&v).unwrap_or_default()).map_err(|e| e.to_string());
                 results.dispatch((endpoint.path(), text));
             });
         });

@@ -14,18 +14,11 @@ pub fn Profile() -> Html {
     let userinfo = use_state(|| None::<Result<Value, String>>);
     let token = auth.session().map(|s| s.access_token.clone());
     {
-        let (userinfo, endpoint) = (
-            userinfo.clone(),
-            auth.runtime.discovery.userinfo_endpoint.clone(),
-        );
+        let (userinfo, endpoint) = (userinfo.clone(), auth.runtime.discovery.userinfo_endpoint.clone());
         use_effect_with(token.clone(), move |token| {
             if let (Some(token), Some(endpoint)) = (token.clone(), endpoint) {
                 wasm_bindgen_futures::spawn_local(async move {
-                    userinfo.set(Some(
-                        http::get_json(&endpoint, Some(&token))
-                            .await
-                            .map_err(|e| e.to_string()),
-                    ));
+                    userinfo.set(Some(http::get_json(&endpoint, Some(&token)).await.map_err(|e| e.to_string())));
                 });
             }
         });
@@ -38,13 +31,7 @@ pub fn Profile() -> Html {
         Some(Ok(info)) => ("from /userinfo", info.clone()),
         Some(Err(_)) | None => ("from the ID token", claims.clone()),
     };
-    let field = |name: &str| {
-        profile
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let field = |name: &str| profile.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
     html! {
         <>
             <h1>{ "Profile" }</h1>

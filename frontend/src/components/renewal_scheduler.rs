@@ -12,7 +12,8 @@ use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
 use crate::auth::client::now_ms;
-use crate::auth::schedule::{timer_delay_ms, Plan};
+use crate::auth::context::Trigger;
+use crate::auth::schedule::{wake_delay_ms, Plan};
 use crate::auth::use_auth;
 
 /// A counter bumped to make the planning effect run again.
@@ -24,6 +25,10 @@ impl Reducible for Tick {
     fn reduce(self: Rc<Self>, (): ()) -> Rc<Self> {
         Rc::new(Tick(self.0.wrapping_add(1)))
     }
+}
+
+fn debug(message: &str) {
+    web_sys::console::debug_1(&message.into());
 }
 
 /// Invisible component owning the renewal timer.
@@ -42,18 +47,12 @@ pub fn RenewalScheduler() -> Html {
             if let Some(window) = &window {
                 for event in ["focus", "online", "pageshow"] {
                     let tick = tick.clone();
-                    listeners.push(EventListener::new(window, event, move |_| {
-                        tick.dispatch(())
-                    }));
+                    listeners.push(EventListener::new(window, event, move |_| tick.dispatch(())));
                 }
             }
             if let Some(document) = &document {
                 let tick = tick.clone();
-                listeners.push(EventListener::new(
-                    document,
-                    "visibilitychange",
-                    move |_| tick.dispatch(()),
-                ));
+                listeners.push(EventListener::new(document, "visibilitychange", move |_| tick.dispatch(())));
             }
             move || drop(listeners)
         });
@@ -66,14 +65,24 @@ pub fn RenewalScheduler() -> Html {
         let now = now_ms();
         match auth.plan(now) {
             _ if auth.is_renewing() => {}
-            Some(Plan::RenewAt(at)) if at <= now => auth.renew(false),
-            Some(Plan::RenewAt(at)) => {
-                let tick = tick.clone();
-                *timer.borrow_mut() = Some(Timeout::new(timer_delay_ms(now, at), move || {
-                    tick.dispatch(())
-                }));
+            Some(Plan::RenewAt(at)) if at <= now => {
+                debug(&format!("scheduler: renewal due {} s ago, renewing now", ((now - at) / 1000.0).round() as i64));
+                auth.renew(Trigger::Scheduled);
             }
-            Some(Plan::Expired) | None => {}
+            Some(Plan::RenewAt(at)) => {
+                let delay = wake_delay_ms(now, at);
+                debug(&format!(
+                    "scheduler: renewal due in {} s, next check in {} s",
+                    ((at - now) / 1000.0).round() as i64,
+                    delay / 1000
+                ));
+                let tick = tick.clone();
+                *timer.borrow_mut() = Some(Timeout::new(delay, move || tick.dispatch(())));
+            }
+            Some(Plan::Expired) => {
+                debug("scheduler: access token expired, automatic renewal stopped (Retry or Log In)")
+            }
+            None => {}
         }
         move || drop(timer.borrow_mut().take())
     });

@@ -4,9 +4,11 @@
 
 use yew::prelude::*;
 
+use crate::auth::context::Trigger;
 use crate::auth::schedule::Plan;
 use crate::auth::use_auth;
 use crate::components::nav::current_path;
+use crate::components::timeline::Timeline;
 use crate::hooks::{clock_time, epoch_ms_text, iso_time, relative, use_now};
 
 /// Status panel for a signed-in user.
@@ -27,7 +29,7 @@ pub fn RenewalStatus() -> Html {
         }
     };
     let last = auth.last_renewal.as_ref().map(|r| {
-        let how = if r.manual { "manual" } else { "automatic" };
+        let how = r.trigger.label();
         match &r.outcome {
             Ok(_) => html! { <span class="ok">{ format!("succeeded at {} ({how})", clock_time(r.at)) }</span> },
             Err(e) => html! { <span class="fail">{ format!("failed at {} ({how}): {e}", clock_time(r.at)) }</span> },
@@ -36,7 +38,7 @@ pub fn RenewalStatus() -> Html {
     let expired = session.is_expired(now);
     let retry = {
         let auth = auth.clone();
-        Callback::from(move |_| auth.renew(true))
+        Callback::from(move |_| auth.renew(Trigger::Manual))
     };
     let login = {
         let auth = auth.clone();
@@ -57,7 +59,10 @@ pub fn RenewalStatus() -> Html {
                 <dd data-testid="last-renewal">{ last.unwrap_or_else(|| html! { "none yet" }) }</dd>
                 <dt>{ "Renewals this visit" }</dt>
                 <dd data-testid="renewal-count">{ auth.renewals }</dd>
+                <dt>{ "Failed attempts in a row" }</dt>
+                <dd data-testid="attempts">{ auth.failures.count }</dd>
             </dl>
+            <Timeline history={auth.history.clone()} now={now} />
             if expired && !auth.is_renewing() {
                 <div class="notice warn" role="alert">
                     <p><strong>{ "Your access token has expired and could not be renewed." }</strong></p>

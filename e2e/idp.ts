@@ -1,0 +1,64 @@
+// The local provider as a test-controlled process: start, stop (as in a crash), restart with its
+// sessions kept (IDP_STORE) and a new signing key, a chosen token lifetime, injected delays, and
+// the provider's own count of the requests it received.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ACCESS_TOKEN_TTL, IDP } from './playwright.config';
+
+export interface IdpStats { authorize: number; authorizeSilent: number; userinfo: number }
+
+export class Idp {
+  private proc?: ChildProcess;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'idp-'));
+  ttl = ACCESS_TOKEN_TTL;
+
+  async start(ttl = this.ttl) {
+    this.ttl = ttl;
+    this.proc = spawn('node', ['idp/server.mjs'], {
+      env: { ...process.env, IDP_ACCESS_TOKEN_TTL: String(ttl), IDP_STORE: join(this.dir, 'store.json'), IDP_TEST_CONTROL: '1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await this.until(true);
+  }
+
+  /** Kills the provider the way a crash or a network cut would: no goodbye. */
+  async stop() {
+    const proc = this.proc;
+    this.proc = undefined;
+    if (!proc) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGKILL');
+    await exited;
+    await this.until(false);
+  }
+
+  async restart(ttl = this.ttl) {
+    await this.stop();
+    await this.start(ttl);
+  }
+
+  async stats(): Promise<IdpStats> {
+    return (await fetch(`${IDP}/__dev/stats`)).json();
+  }
+
+  async faults(faults: { authorizeDelayMs: number }) {
+    const response = await fetch(`${IDP}/__dev/faults`, { method: 'POST', body: JSON.stringify(faults) });
+    if (!response.ok) throw new Error(`faults: HTTP ${response.status}`);
+  }
+
+  async dispose() {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async until(up: boolean) {
+    for (let i = 0; i < 200; i += 1) {
+      const ok = await fetch(`${IDP}/healthz`).then((r) => r.ok, () => false);
+      if (ok === up) return;
+      await new Promise((r) => setTimeout(r, 50)); // polling a process's port, not waiting in a test
+    }
+    throw new Error(`provider did not ${up ? 'start' : 'stop'}`);
+  }
+}

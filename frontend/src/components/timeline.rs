@@ -1,0 +1,67 @@
+//! A small picture of recent token lifetimes: one bar per access token from issue to expiry, the
+//! part it was actually in use filled, a tick where it was renewed, and a line for now — so a
+//! person sees renewals happen before expiry.
+
+use yew::prelude::*;
+
+use crate::auth::context::LifetimeRecord;
+use crate::hooks::clock_time;
+
+/// Props of [`Timeline`].
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    /// Lifetimes, oldest first.
+    pub history: Vec<LifetimeRecord>,
+    /// Current time (epoch ms).
+    pub now: f64,
+}
+
+const WIDTH: f64 = 600.0;
+const ROW: f64 = 18.0;
+
+/// Token-lifetime timeline.
+#[function_component]
+pub fn Timeline(props: &TimelineProps) -> Html {
+    let Some(first) = props.history.first() else { return html! {} };
+    let start = first.issued_at;
+    let end = props.history.iter().map(|l| l.expires_at).fold(props.now, f64::max);
+    let span = (end - start).max(1.0);
+    let x = |t: f64| ((t - start) / span * WIDTH).clamp(0.0, WIDTH);
+    let height = ROW * props.history.len() as f64 + 4.0;
+    let summary = props
+        .history
+        .iter()
+        .map(|l| match l.replaced_at {
+            Some(r) => format!(
+                "issued {}, renewed {}, would expire {}",
+                clock_time(l.issued_at),
+                clock_time(r),
+                clock_time(l.expires_at)
+            ),
+            None => format!("issued {}, expires {}", clock_time(l.issued_at), clock_time(l.expires_at)),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let bars = props.history.iter().enumerate().map(|(i, l)| {
+        let y = i as f64 * ROW + 2.0;
+        let used_until = l.replaced_at.unwrap_or(props.now).min(l.expires_at);
+        html! {
+            <g class="lifetime">
+                <rect class="span" x={x(l.issued_at).to_string()} y={y.to_string()} width={(x(l.expires_at) - x(l.issued_at)).max(1.0).to_string()} height="12" rx="3" />
+                <rect class="used" x={x(l.issued_at).to_string()} y={y.to_string()} width={(x(used_until) - x(l.issued_at)).max(1.0).to_string()} height="12" rx="3" />
+                if let Some(r) = l.replaced_at {
+                    <line class="renewed" x1={x(r).to_string()} x2={x(r).to_string()} y1={(y - 2.0).to_string()} y2={(y + 14.0).to_string()} />
+                }
+            </g>
+        }
+    });
+    html! {
+        <figure class="timeline">
+            <svg viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-label={format!("Token lifetimes: {summary}")} data-testid="timeline">
+                { for bars }
+                <line class="now" x1={x(props.now).to_string()} x2={x(props.now).to_string()} y1="0" y2={height.to_string()} />
+            </svg>
+            <figcaption class="hint">{ "Recent access tokens: bar = issue → expiry, filled = in use, tick = renewed, red line = now." }</figcaption>
+        </figure>
+    }
+}
