@@ -11,10 +11,12 @@ export class AppPage {
 
   nav() { return this.page.getByRole('navigation', { name: 'Main' }); }
   loginButton() { return this.nav().getByRole('button', { name: 'Log In' }); }
-  renewButton() { return this.nav().getByRole('button', { name: 'Renew Token' }); }
+  renewButton() { return this.nav().getByRole('button', { name: /^(Renew Token|Renewing…)$/ }); }
   logoutButton() { return this.nav().getByRole('button', { name: 'Log Out' }); }
   userName() { return this.page.getByTestId('user-name'); }
   lastRenewal() { return this.page.getByTestId('last-renewal'); }
+  attempts() { return this.page.getByTestId('attempts'); }
+  expiredAlert() { return this.page.getByRole('alert').filter({ hasText: 'Your access token has expired' }); }
 
   async goto(path = '/') {
     await this.page.goto(path);

@@ -151,18 +151,44 @@ impl Renewed {
     }
 }
 
-/// A renewal coordinated across tabs: under the renewal lock, adopt what another tab stored if it
-/// is newer than `current`, else renew silently.
-pub async fn renew_coordinated(rt: std::rc::Rc<Runtime>, current: Session) -> Result<Renewed, AuthError> {
-    let task = async move {
-        if let Stored::Session(stored) = store::load_state() {
-            if stored.claims.sub == current.claims.sub && stored.expires_at > current.expires_at {
-                return Ok(Renewed::Adopted(*stored));
-            }
+/// How long a tab that waited behind another for the lock looks for that tab's result.
+pub const FOLLOWER_WAIT_MS: u32 = 2_000;
+
+/// A stored session for the same user that is newer than `current`, if another tab wrote one.
+fn newer_stored(current: &Session) -> Option<Session> {
+    match store::load_state() {
+        Stored::Session(stored)
+            if stored.claims.sub == current.claims.sub && stored.expires_at > current.expires_at =>
+        {
+            Some(*stored)
         }
-        renew(&rt, &current).await.map(Renewed::Fresh)
+        _ => None,
+    }
+}
+
+/// A renewal coordinated across tabs: under the renewal lock, adopt what another tab stored if it
+/// is newer than `current`, else renew silently. A tab that had to wait behind another gives that
+/// tab's result `FOLLOWER_WAIT_MS` to appear in its storage before renewing itself (the other tab
+/// may have closed or failed mid-renewal).
+pub async fn renew_coordinated(rt: std::rc::Rc<Runtime>, current: Session) -> Result<Renewed, AuthError> {
+    let task = move |role: tabs::Role| -> futures::future::LocalBoxFuture<'static, Result<Renewed, AuthError>> {
+        Box::pin(async move {
+            if let Some(newer) = newer_stored(&current) {
+                return Ok(Renewed::Adopted(newer));
+            }
+            if role == tabs::Role::Follower {
+                let deadline = now_ms() + f64::from(FOLLOWER_WAIT_MS);
+                while now_ms() < deadline {
+                    gloo_timers::future::TimeoutFuture::new(50).await;
+                    if let Some(newer) = newer_stored(&current) {
+                        return Ok(Renewed::Adopted(newer));
+                    }
+                }
+            }
+            renew(&rt, &current).await.map(Renewed::Fresh)
+        })
     };
-    tabs::exclusive(tabs::RENEWAL_LOCK, Box::pin(task)).await
+    tabs::exclusive(tabs::RENEWAL_LOCK, Box::new(task)).await
 }
 
 /// Forgets the session here and, unless configured otherwise, ends it at the provider too.
