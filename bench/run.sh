@@ -62,6 +62,12 @@ bundle=$(cd frontend/dist && for f in index.html *.js *_bg.wasm *.css; do gzip -
 wasm_gz=$(gzip -9c frontend/dist/*_bg.wasm | wc -c)
 browser=$(cd e2e && node bench/browser.mjs)
 
+echo "==> multi-tab renewal: restarting the provider with ${BENCH_TTL:-12}-second tokens (1, 5 and 10 tabs, ~2 min)"
+kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+(cd e2e && IDP_ACCESS_TOKEN_TTL=${BENCH_TTL:-12} exec node idp/server.mjs >/dev/null 2>&1) & pids[0]=$!
+wait_for http://localhost:4000/healthz
+tabs=$(cd e2e && node bench/tabs.mjs)
+
 row() { # label key
   read -r rps_o p50_o p99_o <<<"${result[ours_$2]}"; read -r rps_e p50_e p99_e <<<"${result[express_$2]}"
   printf '| %s | %s | %s | %s / %s | %s / %s | **%.1f×** |\n' "$1" "$rps_o" "$rps_e" "$p50_o" "$p99_o" "$p50_e" "$p99_e" "$(bc -l <<<"$rps_o / $rps_e")"
@@ -77,5 +83,6 @@ row() { # label key
   echo "- Backend RSS: $((rss_idle_kb / 1024)) MB idle, $((rss_loaded_kb / 1024)) MB after the load."
   echo "- First-load transfer (index.html + JS + wasm + CSS, gzip -9): $((bundle / 1024)) KB, of which wasm $((wasm_gz / 1024)) KB."
   sed 's/^/- /' <<<"$browser"
+  sed 's/^/- /' <<<"$tabs"
 } | tee "$OUT"
 echo "(saved to $OUT)"
