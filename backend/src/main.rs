@@ -28,9 +28,23 @@ async fn main() -> ExitCode {
     }
 }
 
+/// An error and its causes on one line ("cannot read x: No such file or directory").
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
-    let settings = cli.settings().map_err(|e| e.to_string())?;
-    let silent = SilentPage::load(&cli.silent_page, &settings.app_origin).map_err(|e| e.to_string())?;
+    let settings = cli.settings().map_err(|e| chain(&e))?;
+    let silent = SilentPage::load(&cli.silent_page, &settings.app_origin).map_err(|e| chain(&e))?;
+    if cli.spa_port.is_some() && !cli.dist.join("index.html").is_file() {
+        return Err(format!("{} has no index.html: build the frontend first (make build)", cli.dist.display()));
+    }
     let state = AppState::new(settings, silent);
     // Request lines only: paths carry no token (tokens travel in headers and URL fragments).
     let log_format = "%r %s %b %Dms";
@@ -58,13 +72,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         return api.await.map_err(|e| e.to_string());
     };
     let dist = cli.dist.clone();
-    if !dist.join("index.html").is_file() {
-        return Err(format!("{} has no index.html: build the frontend first (make build)", dist.display()));
-    }
     let spa = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::Logger::new(log_format))
             .wrap(default_headers())
+            .wrap(spa::spa_headers())
             .configure(|cfg| spa::configure_spa(cfg, dist.clone()))
     })
     .bind((cli.host, spa_port))

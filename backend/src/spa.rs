@@ -6,8 +6,16 @@ use std::path::PathBuf;
 
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{fn_service, ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
-use actix_web::{web, HttpResponse};
+use actix_web::http::{header, Method};
+use actix_web::{middleware, web, HttpResponse};
+
+/// Headers of the app's pages: it holds the tokens, so no other site may frame it (clickjacking),
+/// and its URLs (which can carry a login response) are never sent as a referrer.
+pub fn spa_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+}
 
 /// Registers the static files of `dist` with history fallback.
 pub fn configure_spa(cfg: &mut web::ServiceConfig, dist: PathBuf) {

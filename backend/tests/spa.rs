@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{test, App};
-use backend::spa::configure_spa;
+use backend::spa::{configure_spa, spa_headers};
 
 fn dist() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("spa-test-{}", std::process::id()));
@@ -16,10 +16,12 @@ fn dist() -> std::path::PathBuf {
 #[actix_web::test]
 async fn routes_fall_back_to_index_and_assets_do_not() {
     let dir = dist();
-    let app = test::init_service(App::new().configure(|cfg| configure_spa(cfg, dir.clone()))).await;
+    let app = test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone()))).await;
     for route in ["/", "/callback", "/profile", "/ping", "/no/such/route"] {
         let res = test::call_service(&app, test::TestRequest::get().uri(route).to_request()).await;
         assert_eq!(res.status(), StatusCode::OK, "{route}");
+        let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok());
+        assert_eq!(csp, Some("frame-ancestors 'none'"), "{route}: the app must not be framed");
         assert!(String::from_utf8_lossy(&test::read_body(res).await).contains("<title>app</title>"), "{route}");
     }
     let res = test::call_service(&app, test::TestRequest::get().uri("/app.js").to_request()).await;

@@ -168,6 +168,16 @@ async function interaction(req, res, uid, action) {
   const details = await provider.interactionDetails(req, res);
   if (details.uid !== uid) return send(res, 400, 'interaction mismatch');
   const clientName = 'Token Renewal';
+  if (req.method === 'GET' && !action && details.prompt.name === 'consent') {
+    // First-party client: consent (asked for explicitly with prompt=consent, e.g. to get a refresh
+    // token for offline_access) is granted without a screen, like Auth0 does for its own apps.
+    const { Grant } = provider;
+    const grant = (details.grantId && (await Grant.find(details.grantId))) ||
+      new Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+    grant.addOIDCScope('openid profile email offline_access');
+    grant.addResourceScope(AUDIENCE, API_SCOPES);
+    return provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+  }
   if (req.method === 'GET' && !action) {
     return send(res, 200, loginPage({ uid, clientName, users: USERS }));
   }

@@ -62,3 +62,26 @@ test('a replayed login response is refused and the session is unchanged', async 
   expect(await app.stored()).toEqual(stored);
   await app.shot('replayed login response refused');
 });
+
+test('a renewal answered with a replayed token is rejected, the session kept, and not retried in a loop', async ({ app, page, silentRequests }) => {
+  await app.goto('/');
+  await app.login();
+  const stored = await app.stored();
+  const [accessToken, idToken] = [JSON.parse(stored.access_token ?? '""'), JSON.parse(stored.id_token ?? '""')];
+  // The provider's answer is replaced by the tokens of the earlier login (right state, old nonce).
+  await page.route((url) => url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none', async (route) => {
+    const state = new URL(route.request().url()).searchParams.get('state');
+    const fragment = new URLSearchParams({ access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: '60', state: state ?? '' });
+    await route.fulfill({ status: 302, headers: { location: `${API}/silent#${fragment}` } });
+  }, { times: 1 });
+  await app.renewButton().click();
+  await expect(app.lastRenewal()).toContainText('token rejected: token nonce does not match the request');
+  await expect(page.getByText('paused — the last response was rejected; use Renew Token')).toBeVisible();
+  expect(await app.stored()).toEqual(stored);
+  expect(silentRequests).toHaveLength(1);
+  await app.shot('a rejected renewal response');
+
+  await app.renewButton().click();
+  await expect(app.lastRenewal()).toContainText(/succeeded at [\d:]+ \(manual\)/);
+  expect(silentRequests).toHaveLength(2);
+});

@@ -1,5 +1,6 @@
 // Foundation smoke tests: the provider's login page, /silent posting to the app inside a frame,
 // the API with a real token from the provider, and CORS for the app's origin only.
+import { createHash, randomBytes } from 'node:crypto';
 import { test, expect } from '../fixtures';
 import { ALICE } from '../pages/app';
 import { API, IDP } from '../playwright.config';
@@ -59,4 +60,34 @@ test('the API accepts a real token from the provider and enforces scope and CORS
   await page.goto(`${IDP}/healthz`);
   const fromElsewhere = await page.evaluate(async (api) => fetch(`${api}/api/public`).then(() => 'read', () => 'blocked'), API);
   expect(fromElsewhere).toBe('blocked');
+});
+
+test('the provider also does code + PKCE, with rotating refresh tokens', async ({ app, page, request }) => {
+  await app.goto('/');
+  await app.login(); // a provider session in this browser
+  const verifier = randomBytes(48).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const redirect = 'http://localhost:5000/callback';
+  const authorize = new URL(`${IDP}/authorize`);
+  Object.entries({
+    client_id: 'dev-spa-client', response_type: 'code', redirect_uri: redirect, state: 'pkce',
+    scope: 'openid profile offline_access read:messages', audience: `${API}/api`,
+    code_challenge: challenge, code_challenge_method: 'S256', prompt: 'consent',
+  }).forEach(([k, v]) => authorize.searchParams.set(k, v));
+  const callback = page.waitForRequest((r) => r.url().startsWith(`${redirect}?code=`));
+  await page.goto(authorize.href);
+  const code = new URL((await callback).url()).searchParams.get('code') ?? '';
+
+  const token = (form: Record<string, string>) => request.post(`${IDP}/oauth/token`, { form: { client_id: 'dev-spa-client', ...form } });
+  expect((await token({ grant_type: 'authorization_code', code, redirect_uri: redirect })).status()).toBe(400); // no verifier
+  const first = await token({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: verifier });
+  expect(first.status()).toBe(200);
+  const { refresh_token: refresh1, access_token: access } = await first.json();
+  expect(refresh1).toBeTruthy();
+  expect((await request.get(`${API}/api/private-scoped`, { headers: { Authorization: `Bearer ${access}` } })).status()).toBe(200);
+
+  const second = await token({ grant_type: 'refresh_token', refresh_token: refresh1 });
+  expect(second.status()).toBe(200);
+  expect((await second.json()).refresh_token).not.toBe(refresh1); // rotated
+  expect((await token({ grant_type: 'refresh_token', refresh_token: refresh1 })).status()).toBe(400); // reuse refused
 });

@@ -219,8 +219,9 @@ impl Reducible for AuthModel {
                     next.state = AuthState::Ended(error);
                     next.failures = Failures::default();
                 } else {
-                    // Transient or rejected: keep the session that still works, back off.
-                    next.failures = Failures { count: self.failures.count + 1, last_at: at, jitter };
+                    // Keep the session that still works; transient errors back off, rejections halt.
+                    let transient = error.is_transient();
+                    next.failures = Failures { count: self.failures.count + 1, last_at: at, jitter, transient };
                     next.state = AuthState::Authenticated(session);
                 }
             }

@@ -5,7 +5,9 @@
 //! Policy: renew `lead` before expiry, where lead = min(60 s, a quarter of the token's lifetime)
 //! (auth0-spa-js renews 60 s early; a quarter keeps short dev lifetimes sane). After a transient
 //! failure, retry with exponential backoff (2 s doubling to 60 s, ±20 % jitter) while the token is
-//! still valid; once it has expired, stop and let the person choose Retry or Log In.
+//! still valid; once it has expired, stop and let the person choose Retry or Log In. A response
+//! that was *rejected* (not transient) is not retried on a timer — it would only be rejected again,
+//! the silent retry loop users of other libraries hit — and renewal waits for the person.
 
 /// `setTimeout` takes a signed 32-bit delay; longer ones fire at once.
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
@@ -40,6 +42,8 @@ pub struct Failures {
     pub last_at: f64,
     /// A random number in [0, 1) drawn at that failure, for jitter.
     pub jitter: f64,
+    /// Whether the last failure is worth retrying on a timer (network, timeout, provider down).
+    pub transient: bool,
 }
 
 /// The decision.
@@ -49,6 +53,8 @@ pub enum Plan {
     RenewAt(f64),
     /// The access token has expired and automatic renewal has stopped.
     Expired,
+    /// The last response was rejected; automatic renewal waits for the person (Renew Token).
+    Halted,
 }
 
 /// How long before expiry to renew.
@@ -70,8 +76,14 @@ pub fn plan(now: f64, lifetime: Lifetime, failures: Failures) -> Plan {
     if failures.count == 0 {
         return if now >= lifetime.expires_at { Plan::Expired } else { Plan::RenewAt(due) };
     }
+    if now >= lifetime.expires_at {
+        return Plan::Expired;
+    }
+    if !failures.transient {
+        return Plan::Halted;
+    }
     let retry = failures.last_at + backoff_ms(failures);
-    if retry >= lifetime.expires_at || now >= lifetime.expires_at {
+    if retry >= lifetime.expires_at {
         Plan::Expired
     } else {
         Plan::RenewAt(retry.max(due))
@@ -138,7 +150,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_caps_and_jitters_within_bounds() {
-        let f = |count, jitter| Failures { count, last_at: T0, jitter };
+        let f = |count, jitter| Failures { count, last_at: T0, jitter, transient: true };
         assert_eq!(backoff_ms(f(1, 0.5)), 2_000.0);
         assert_eq!(backoff_ms(f(2, 0.5)), 4_000.0);
         assert_eq!(backoff_ms(f(3, 0.5)), 8_000.0);
@@ -153,10 +165,18 @@ mod tests {
     fn failures_retry_while_valid_and_expire_otherwise() {
         let l = life(7200.0);
         let due = T0 + 2.0 * HOUR - 60_000.0;
-        let failed = Failures { count: 1, last_at: due + 100.0, jitter: 0.5 };
+        let failed = Failures { count: 1, last_at: due + 100.0, jitter: 0.5, transient: true };
         assert_eq!(plan(due + 100.0, l, failed), Plan::RenewAt(due + 2_100.0));
-        let late = Failures { count: 3, last_at: l.expires_at - 1_000.0, jitter: 0.5 };
+        let late = Failures { count: 3, last_at: l.expires_at - 1_000.0, jitter: 0.5, transient: true };
         assert_eq!(plan(l.expires_at - 1_000.0, l, late), Plan::Expired, "a retry past expiry is pointless");
         assert_eq!(plan(l.expires_at + 1.0, l, failed), Plan::Expired);
+    }
+
+    #[test]
+    fn a_rejected_response_is_not_retried_on_a_timer() {
+        let l = life(7200.0);
+        let rejected = Failures { count: 1, last_at: T0 + 100.0, jitter: 0.5, transient: false };
+        assert_eq!(plan(T0 + 200.0, l, rejected), Plan::Halted);
+        assert_eq!(plan(l.expires_at, l, rejected), Plan::Expired, "expiry still shows as expiry");
     }
 }

@@ -82,6 +82,7 @@ pub fn RenewalScheduler() -> Html {
             Some(Plan::Expired) => {
                 debug("scheduler: access token expired, automatic renewal stopped (Retry or Log In)")
             }
+            Some(Plan::Halted) => debug("scheduler: last response rejected, not retrying automatically (Renew Token)"),
             None => {}
         }
         move || drop(timer.borrow_mut().take())

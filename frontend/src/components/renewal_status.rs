@@ -24,6 +24,9 @@ pub fn RenewalStatus() -> Html {
         (false, Some(Plan::RenewAt(at))) => html! {
             <><time data-testid="next-renewal" datetime={iso_time(at)} data-epoch-ms={epoch_ms_text(at)}>{ clock_time(at) }</time>{ format!(" ({})", relative(at - now)) }</>
         },
+        (false, Some(Plan::Halted)) => {
+            html! { <span class="badge warn">{ "paused — the last response was rejected; use Renew Token" }</span> }
+        }
         (false, _) => {
             html! { <span class="badge warn">{ "none — the access token has expired" }</span> }
         }
