@@ -85,3 +85,31 @@ test('a renewal answered with a replayed token is rejected, the session kept, an
   await expect(app.lastRenewal()).toContainText(/succeeded at [\d:]+ \(manual\)/);
   expect(silentRequests).toHaveLength(2);
 });
+
+test('a provider error on the login redirect is shown, not swallowed', async ({ app, page }) => {
+  await app.goto('/profile');
+  await page.route((url) => url.pathname === '/authorize' && !url.searchParams.has('prompt'), async (route) => {
+    const state = new URL(route.request().url()).searchParams.get('state') ?? '';
+    const fragment = new URLSearchParams({ error: 'access_denied', error_description: 'The user cancelled the login', state });
+    await route.fulfill({ status: 302, headers: { location: `http://localhost:5000/callback#${fragment}` } });
+  });
+  await app.loginButton().click();
+  await expect(page.getByRole('alert')).toContainText('Login did not complete.');
+  await expect(page.getByRole('alert')).toContainText('access_denied: The user cancelled the login');
+  expect(new URL(page.url()).hash).toBe('');
+  await expect(page.getByRole('button', { name: 'Log In' }).first()).toBeVisible();
+  await app.shot('login error shown');
+});
+
+test('a missing or invalid configuration gives a page that says what is wrong', async ({ page }) => {
+  for (const [body, expected] of [
+    ['{"issuer": "http://localhost:4000"', 'auth_config.json'],
+    [JSON.stringify({ issuer: 'http://localhost:4000', clientId: 'dev-spa-client', audience: 'a', redirectUri: '/callback', silentRedirectUri: 'http://localhost:3001/silent', logoutReturnTo: 'http://localhost:5000/', apiBaseUrl: 'http://localhost:3001' }), '`redirectUri` must be an absolute http(s) URL'],
+  ]) {
+    await page.route('**/auth_config.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body }));
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'The app cannot start' })).toBeVisible();
+    await expect(page.getByRole('alert')).toContainText(expected);
+    await page.unrouteAll();
+  }
+});
