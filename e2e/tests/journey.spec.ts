@@ -108,3 +108,21 @@ test('after Log Out no renewal is attempted, even past the old expiry', async ({
   await expect(page.locator('iframe[data-silent-renewal]')).toHaveCount(0);
   expect(silentRequests).toHaveLength(0);
 });
+
+test('with localLogoutOnly, Log Out clears this app only and the provider session lives on', async ({ app, page }) => {
+  await page.context().route('**/auth_config.json', async (route) => {
+    const config = await (await route.fetch()).json();
+    await route.fulfill({ json: { ...config, localLogoutOnly: true } });
+  });
+  await app.goto('/');
+  await app.login();
+  const providerPages: string[] = [];
+  page.on('request', (r) => { if (r.url().startsWith('http://localhost:4000/v2/logout')) providerPages.push(r.url()); });
+  await app.logoutButton().click();
+  await expect(app.loginButton()).toBeVisible();
+  expect(await app.stored()).toEqual({ access_token: null, id_token: null, expires_at: null });
+  expect(providerPages).toHaveLength(0);
+  // The provider still knows the user: Log In comes straight back without its login form.
+  await app.loginButton().click();
+  await expect(app.userName()).toHaveText(ALICE.name);
+});
