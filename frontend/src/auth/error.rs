@@ -71,11 +71,7 @@ pub enum AuthError {
     #[error("token rejected: {0}")]
     Token(#[from] TokenError),
     /// The silent renewal frame did not answer in time.
-    #[error(
-        "silent renewal got no answer within {after_ms} ms (step: {step}). Likely causes: {silent_uri} is not \
-         an allowed callback URL for this client, or the provider refused to be framed \
-         (X-Frame-Options / frame-ancestors)"
-    )]
+    #[error("silent renewal got no answer within {after_ms} ms (step: {step}). {}", likely_causes(.step, .silent_uri))]
     Timeout {
         /// How long it waited.
         after_ms: u32,
@@ -87,6 +83,18 @@ pub enum AuthError {
     /// Browser API failure (storage, crypto, DOM).
     #[error("browser: {0}")]
     Browser(String),
+}
+
+/// What to check, for the step that hung.
+fn likely_causes(step: &str, silent_uri: &str) -> String {
+    if step.contains("never posted") {
+        format!(
+            "Likely causes: {silent_uri} is not an allowed callback URL for this client, the provider refused \
+             to be framed (X-Frame-Options / frame-ancestors), or the backend's APP_ORIGIN is not this app"
+        )
+    } else {
+        "Likely causes: the provider is slow or overloaded, or a network filter holds the request".to_owned()
+    }
 }
 
 fn describe_oauth(error: &str, description: Option<&str>) -> String {
@@ -138,11 +146,19 @@ mod tests {
             description: Some("End-User authentication is required".into()),
         };
         assert_eq!(e.to_string(), "login_required: End-User authentication is required");
-        let t = AuthError::Timeout {
-            after_ms: 10_000,
-            step: "waiting for the frame".into(),
-            silent_uri: "http://localhost:3001/silent".into(),
+        let silent = "http://localhost:3001/silent".to_owned();
+        let posted_nothing = AuthError::Timeout {
+            after_ms: 1_200,
+            step: crate::auth::silent::timeout_step(true).into(),
+            silent_uri: silent.clone(),
         };
-        assert!(t.to_string().contains("http://localhost:3001/silent is not an allowed callback URL"));
+        assert!(posted_nothing.to_string().contains("http://localhost:3001/silent is not an allowed callback URL"));
+        let no_answer = AuthError::Timeout {
+            after_ms: 10_000,
+            step: crate::auth::silent::timeout_step(false).into(),
+            silent_uri: silent,
+        };
+        assert!(no_answer.to_string().contains("the provider is slow"), "{no_answer}");
+        assert!(!no_answer.to_string().contains("allowed callback URL"));
     }
 }
