@@ -31,7 +31,7 @@ tools-rust: ## wasm32 target, trunk and wasm-bindgen-cli at Cargo.lock's version
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || { \
 		echo "==> adding the wasm32-unknown-unknown target (one time, ~30 s)"; rustup target add wasm32-unknown-unknown; }
 	@trunk --version 2>/dev/null | grep -qx "trunk $(TRUNK_VERSION)" || { \
-		echo "==> compiling trunk $(TRUNK_VERSION) from crates.io (one time, ~8 min on 2 cores)"; \
+		echo "==> compiling trunk $(TRUNK_VERSION) from the Rust package registry (one time, ~8 min on 2 cores)"; \
 		cargo install --locked trunk@$(TRUNK_VERSION); }
 	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" || { \
 		echo "==> compiling wasm-bindgen-cli $(WASM_BINDGEN_VERSION), Cargo.lock's version (one time, ~4 min)"; \
@@ -75,7 +75,7 @@ lint: tools-rust ## Clippy with warnings as errors, native and wasm32
 	cargo clippy -q -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 unit: ## Native tests: backend (routes, tokens, CORS) and the frontend's pure logic
-	cargo test -q -p backend
+	cargo test -q -p auth-rules -p backend
 	cargo test -q -p frontend --lib
 
 wasm-test: tools ## Browser-bound frontend code in headless Chromium (wasm-bindgen-test)

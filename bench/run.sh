@@ -64,7 +64,7 @@ browser=$(cd e2e && node bench/browser.mjs)
 
 echo "==> multi-tab renewal: restarting the provider with ${BENCH_TTL:-12}-second tokens (1, 5 and 10 tabs, ~2 min)"
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
-(cd e2e && IDP_ACCESS_TOKEN_TTL=${BENCH_TTL:-12} exec node idp/server.mjs >/dev/null 2>&1) & pids[0]=$!
+(cd e2e && IDP_ACCESS_TOKEN_TTL=${BENCH_TTL:-12} IDP_TEST_CONTROL=1 exec node idp/server.mjs >/dev/null 2>&1) & pids[0]=$!
 wait_for http://localhost:4000/healthz
 tabs=$(cd e2e && node bench/tabs.mjs)
 

@@ -1,14 +1,26 @@
 // Fixtures: the app page object, the provider's silent-renewal requests as the browser sends them,
 // and a count of pending long timers (to prove renewals never stack timers).
-import { test as base, expect } from '@playwright/test';
+import { test as base, expect, type Route } from '@playwright/test';
 import { Idp } from './idp';
 import { AppPage } from './pages/app';
-import { IDP } from './playwright.config';
+import { API, IDP } from './playwright.config';
 
 /** Renewal timeout the e2e suite gives the app (its default is 10 s). */
 export const E2E_RENEWAL_TIMEOUT_MS = 3000;
 
 export interface SilentRequest { url: URL; at: number }
+
+/** The hidden frame's request: the provider's `/authorize` with `prompt=none`. */
+export const isSilentAuthorize = (url: URL) =>
+  url.origin === IDP && url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none';
+
+/** Answers a silent `/authorize` in the provider's place: redirects the frame to `/silent` with
+ *  `params` in the fragment, and the request's own `state`. */
+export async function answerSilently(route: Route, params: Record<string, string>) {
+  const state = new URL(route.request().url()).searchParams.get('state') ?? '';
+  const fragment = new URLSearchParams({ ...params, state });
+  await route.fulfill({ status: 302, headers: { location: `${API}/silent#${fragment}` } });
+}
 
 const countLongTimers = () => {
   const pending = new Set<number>();
@@ -53,7 +65,7 @@ export const test = base.extend<{ app: AppPage; silentRequests: SilentRequest[] 
     const seen: SilentRequest[] = [];
     page.on('request', (request) => {
       const url = new URL(request.url());
-      if (url.origin === IDP && url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none') {
+      if (isSilentAuthorize(url)) {
         seen.push({ url, at: Date.now() });
       }
     });

@@ -4,11 +4,17 @@
 # local identity provider on IDP_PORT.
 set -euo pipefail
 out=${1:-frontend/auth_config.json}
+# Values go into JSON strings as they are: refuse the characters that would need escaping.
+json_safe() { # name value
+  case "$2" in *'"'*|*'\'*|*[[:cntrl:]]*) echo "auth-config.sh: $1 must not contain quotes, backslashes or control characters" >&2; exit 2;; esac
+}
 app="http://localhost:${APP_PORT:-5000}"
 api="http://localhost:${BACKEND_PORT:-3001}"
 if [ -n "${AUTH0_DOMAIN:-}" ]; then
   : "${AUTH0_CLIENT_ID:?AUTH0_CLIENT_ID is required with AUTH0_DOMAIN}"
   : "${AUTH0_AUDIENCE:?AUTH0_AUDIENCE is required with AUTH0_DOMAIN}"
+  json_safe AUTH0_DOMAIN "$AUTH0_DOMAIN"; json_safe AUTH0_CLIENT_ID "$AUTH0_CLIENT_ID"; json_safe AUTH0_AUDIENCE "$AUTH0_AUDIENCE"
+  # The app and the backend apply the same rule (auth-rules): a host name, optionally with https://.
   provider="\"domain\": \"${AUTH0_DOMAIN}\""
   client=$AUTH0_CLIENT_ID
   audience=$AUTH0_AUDIENCE

@@ -67,13 +67,7 @@ impl Cli {
     /// Checks the values that clap cannot and derives the handler settings.
     pub fn settings(&self) -> Result<Settings, ConfigError> {
         let issuer = match &self.auth0_domain {
-            Some(domain) => {
-                let domain = domain.trim().trim_start_matches("https://").trim_end_matches('/');
-                if domain.is_empty() || domain.contains('/') {
-                    return Err(ConfigError::Invalid("AUTH0_DOMAIN must be a bare host name".into()));
-                }
-                format!("https://{domain}/")
-            }
+            Some(domain) => auth_rules::auth0_issuer(domain)?,
             None => self.issuer.clone(),
         };
         Settings::new(&self.app_origin, &issuer, &self.audience, self.leeway_secs, self.jwks_min_refresh_secs)
@@ -135,6 +129,18 @@ mod tests {
         assert_eq!(ok.map(|s| s.app_origin).ok().as_deref(), Some("http://localhost:5000"));
         for bad in ["*", "null", "localhost:5000", "http://localhost:5000/app", "http://"] {
             assert!(Settings::new(bad, "http://localhost:4000", "api", 5, 10).is_err(), "{bad}");
+        }
+    }
+
+    /// The table the app's configuration runs too (`auth_rules::DOMAIN_EXAMPLES`): one rule.
+    #[test]
+    fn auth0_domain_rule_matches_the_app() {
+        for (domain, expected) in auth_rules::DOMAIN_EXAMPLES {
+            let settings = Cli::parse_from(["backend".to_owned(), format!("--auth0-domain={domain}")]).settings();
+            match expected {
+                Ok(issuer) => assert_eq!(settings.map(|s| s.issuer).ok().as_deref(), Some(*issuer), "{domain:?}"),
+                Err(_) => assert!(settings.is_err(), "{domain:?} accepted"),
+            }
         }
     }
 

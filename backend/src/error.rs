@@ -13,6 +13,9 @@ pub enum ConfigError {
     /// A flag or environment variable holds a value that cannot work.
     #[error("invalid configuration: {0}")]
     Invalid(String),
+    /// `AUTH0_DOMAIN` is not a host name (the rule the app applies too).
+    #[error("AUTH0_DOMAIN: {0}")]
+    Auth0Domain(#[from] auth_rules::DomainError),
     /// The silent page template could not be read or is malformed.
     #[error("silent page {path}: {reason}")]
     SilentPage {
@@ -47,6 +50,9 @@ pub enum ApiError {
     /// The issuer's keys could not be fetched, so no token can be judged (a server-side problem).
     #[error("signing keys unavailable")]
     KeysUnavailable(#[source] JwksError),
+    /// A route takes [`crate::api::Verified`] but `configure` registered no validator: a bug.
+    #[error("the server is misconfigured")]
+    Misconfigured,
 }
 
 /// Why the issuer's key set could not be loaded.
@@ -61,6 +67,9 @@ pub enum JwksError {
         #[source]
         source: reqwest::Error,
     },
+    /// Another request's fetch failed while this one waited for it: the same outage, not refetched.
+    #[error("the issuer's keys could not be fetched just now")]
+    Shared,
     /// The document did not have the expected shape.
     #[error("malformed document from {url}: {reason}")]
     Malformed {
@@ -82,7 +91,7 @@ impl ApiError {
             Self::InsufficientScope(scope) => {
                 format!(r#"{realm}, error="insufficient_scope", scope="{scope}""#)
             }
-            Self::KeysUnavailable(_) => realm.to_owned(),
+            Self::KeysUnavailable(_) | Self::Misconfigured => realm.to_owned(),
         }
     }
 
@@ -92,6 +101,7 @@ impl ApiError {
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::KeysUnavailable(_) => "temporarily_unavailable",
+            Self::Misconfigured => "server_error",
         }
     }
 }
@@ -107,6 +117,7 @@ impl ResponseError for ApiError {
             Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::KeysUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Misconfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

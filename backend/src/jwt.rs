@@ -1,11 +1,15 @@
 //! Access-token validation for the API: RS256 only, keys from the issuer's JWKS found through OpenID
-//! discovery, cached, and refetched on an unknown `kid` at most once per `jwks_min_refresh` so a
-//! flood of made-up key ids cannot turn the API into a load generator against the issuer.
+//! discovery, cached, and refetched on an unknown `kid` at most once per `jwks_min_refresh` after a
+//! successful fetch, so a flood of made-up key ids cannot turn the API into a load generator against
+//! the issuer. A failed fetch is the server's problem, not the token's: it answers 503 (never 401,
+//! which would make the app renew for nothing) until a fetch succeeds, and requests that queued
+//! behind a failing fetch share its outcome instead of refetching one after another.
 //!
 //! Verified tokens are remembered until they expire (bounded), because an RSA verification costs
 //! far more than the rest of a request and a browser sends the same token many times.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -46,7 +50,10 @@ struct Discovery {
 #[derive(Default)]
 struct KeyState {
     keys: HashMap<String, DecodingKey>,
-    last_fetch: Option<Instant>,
+    /// When a fetch last succeeded: the refetch limit counts from here.
+    last_success: Option<Instant>,
+    /// Whether the latest fetch failed (then the next request fetches again).
+    last_failed: bool,
 }
 
 /// Validates bearer tokens against the configured issuer and audience.
@@ -56,6 +63,8 @@ pub struct Validator {
     validation: Validation,
     keys: RwLock<Arc<HashMap<String, DecodingKey>>>,
     refresh: tokio::sync::Mutex<KeyState>,
+    /// Fetches finished (either way); a request that waited for the lock compares it to what it saw.
+    fetches_done: AtomicU64,
     verified: Mutex<HashMap<String, Claims>>,
 }
 
@@ -78,6 +87,7 @@ impl Validator {
             validation,
             keys: RwLock::default(),
             refresh: tokio::sync::Mutex::default(),
+            fetches_done: AtomicU64::new(0),
             verified: Mutex::default(),
         }
     }
@@ -121,17 +131,32 @@ impl Validator {
         if let Some(key) = self.cached_key(kid) {
             return Ok(key);
         }
-        // One refetch at a time; whoever waited here may find the key already loaded.
+        let seen = self.fetches_done.load(Ordering::Acquire);
+        // One fetch at a time; whoever waited here may find the key loaded, or the fetch failed.
         let mut state = self.refresh.lock().await;
         if let Some(key) = state.keys.get(kid) {
             return Ok(key.clone());
         }
-        if state.last_fetch.is_some_and(|t| t.elapsed() < self.settings.jwks_min_refresh) {
+        if state.last_failed && self.fetches_done.load(Ordering::Acquire) != seen {
+            return Err(ApiError::KeysUnavailable(JwksError::Shared));
+        }
+        let limited = state.last_success.is_some_and(|t| t.elapsed() < self.settings.jwks_min_refresh);
+        if limited && !state.last_failed {
             return Err(ApiError::InvalidToken("unknown signing key".into()));
         }
-        state.last_fetch = Some(Instant::now());
-        let keys = self.fetch_keys().await.map_err(ApiError::KeysUnavailable)?;
+        let fetched = self.fetch_keys().await;
+        self.fetches_done.fetch_add(1, Ordering::AcqRel);
+        let keys = match fetched {
+            Ok(keys) => keys,
+            Err(error) => {
+                state.last_failed = true;
+                tracing::warn!(error = %error, "cannot load the issuer's signing keys; answering 503");
+                return Err(ApiError::KeysUnavailable(error));
+            }
+        };
         tracing::info!(count = keys.len(), "loaded issuer signing keys");
+        state.last_failed = false;
+        state.last_success = Some(Instant::now());
         state.keys = keys;
         *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(state.keys.clone());
         state.keys.get(kid).cloned().ok_or_else(|| ApiError::InvalidToken("unknown signing key".into()))

@@ -271,6 +271,43 @@ async fn an_unreachable_issuer_is_a_503_not_a_401() {
 }
 
 #[actix_web::test]
+async fn a_failed_key_fetch_is_503_until_a_fetch_succeeds_even_inside_the_refetch_interval() {
+    let issuer = Issuer::start().await;
+    issuer.set_up(false);
+    // The real limit: one refetch an hour for unknown key ids.
+    let app = app!(state(&issuer.url, 3600));
+    let bearer = format!("Bearer {}", sign(&keys().0, &claims(&issuer.url)));
+    for attempt in 1..=3 {
+        let (status, headers, _) = get_with(&app, "/api/private", &[("authorization", &bearer)]).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "attempt {attempt} while the issuer is down");
+        assert!(!header_str(&headers, header::WWW_AUTHENTICATE).contains("invalid_token"), "attempt {attempt}");
+    }
+    issuer.set_up(true);
+    let (status, _, _) = get_with(&app, "/api/private", &[("authorization", &bearer)]).await;
+    assert_eq!(status, StatusCode::OK, "the first request after the outage fetches the keys");
+    // Now the limit applies: an unknown kid within the hour does not refetch.
+    let hits = issuer.hits();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("made-up".into());
+    let unknown = format!("Bearer {}", encode(&header, &claims(&issuer.url), &keys().0.encoding).expect("sign"));
+    assert_eq!(get_with(&app, "/api/private", &[("authorization", &unknown)]).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(issuer.hits(), hits, "no refetch inside the interval after a successful fetch");
+}
+
+#[actix_web::test]
+async fn requests_queued_behind_a_failing_key_fetch_share_its_outcome() {
+    let issuer = Issuer::start().await;
+    issuer.set_up(false);
+    let app = app!(state(&issuer.url, 3600));
+    let bearer = format!("Bearer {}", sign(&keys().0, &claims(&issuer.url)));
+    let headers = [("authorization", bearer.as_str())];
+    let calls = (0..10).map(|_| get_with(&app, "/api/private", &headers));
+    let statuses: Vec<StatusCode> = futures::future::join_all(calls).await.into_iter().map(|r| r.0).collect();
+    assert!(statuses.iter().all(|s| *s == StatusCode::SERVICE_UNAVAILABLE), "{statuses:?}");
+    assert_eq!(issuer.hits(), 1, "ten requests during one outage, one fetch");
+}
+
+#[actix_web::test]
 async fn cors_allows_the_app_origin_only_even_on_errors() {
     let issuer = Issuer::start().await;
     let app = app!(state(&issuer.url, 10));

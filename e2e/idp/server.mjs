@@ -9,7 +9,8 @@
 //   APP_ORIGIN (http://localhost:5000), SILENT_REDIRECT_URI (http://localhost:3001/silent)
 //   IDP_AUTHORIZE_DELAY_MS (0): hold every /authorize this long (fault injection)
 //   IDP_STORE (unset): a JSON file keeping sessions and grants across restarts (memory when unset)
-//   IDP_TEST_CONTROL (unset): "1" enables POST /__dev/faults {"authorizeDelayMs": n} for the e2e suite
+//   IDP_TEST_CONTROL (unset): "1" enables GET /__dev/stats (request counts) and
+//     POST /__dev/faults {"authorizeDelayMs": n}, for the e2e suite and `make bench` only
 
 import http from 'node:http';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -218,7 +219,9 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, ISSUER);
   try {
     if (url.pathname === '/healthz') return send(res, 200, 'ok', { 'content-type': 'text/plain' });
-    if (url.pathname === '/__dev/stats') return send(res, 200, JSON.stringify(stats), { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+    if (url.pathname === '/__dev/stats' && TEST_CONTROL && req.method === 'GET') {
+      return send(res, 200, JSON.stringify(stats), { 'content-type': 'application/json' });
+    }
     if (url.pathname === '/__dev/faults' && TEST_CONTROL && req.method === 'POST') {
       const body = JSON.parse((await readBody(req)) || '{}');
       if (Number.isInteger(body.authorizeDelayMs) && body.authorizeDelayMs >= 0) faults.authorizeDelayMs = body.authorizeDelayMs;

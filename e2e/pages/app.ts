@@ -4,7 +4,10 @@ import { expect, type Page, type TestInfo } from '@playwright/test';
 export interface User { email: string; password: string; name: string }
 export const ALICE: User = { email: 'alice@example.com', password: 'wonderland', name: 'Alice Liddell' };
 
-export interface StoredSession { access_token: string | null; id_token: string | null; expires_at: string | null }
+/** The tutorial's three keys, and the seal this app writes after them. */
+export interface StoredSession { access_token: string | null; id_token: string | null; expires_at: string | null; seal: string | null }
+/** What storage holds once nobody is logged in: no token, no seal. */
+export const LOGGED_OUT: StoredSession = { access_token: null, id_token: null, expires_at: null, seal: null };
 
 export class AppPage {
   constructor(readonly page: Page, private readonly info: TestInfo) {}
@@ -42,11 +45,13 @@ export class AppPage {
       access_token: localStorage.getItem('access_token'),
       id_token: localStorage.getItem('id_token'),
       expires_at: localStorage.getItem('expires_at'),
+      seal: localStorage.getItem('auth.session'),
     }));
   }
 
+  /** The stored access token, in the tutorial's plain format ('' when there is none). */
   async accessToken(): Promise<string> {
-    return JSON.parse((await this.stored()).access_token ?? 'null');
+    return (await this.stored()).access_token ?? '';
   }
 
   async expiresAt(): Promise<number> {

@@ -1,6 +1,6 @@
 // Faults never drop a live session: sleep and throttled tabs, the provider down, slow or back with
 // new keys, the API refusing a token, the backend's API down.
-import { test, expect, E2E_RENEWAL_TIMEOUT_MS } from '../fixtures';
+import { test, expect, E2E_RENEWAL_TIMEOUT_MS, isSilentAuthorize } from '../fixtures';
 import { ALICE } from '../pages/app';
 import { API } from '../playwright.config';
 
@@ -117,7 +117,7 @@ test('an API call made during a renewal waits for it and uses the new token', as
   const old = await app.accessToken();
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
-  await page.route((url) => url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none', async (route) => {
+  await page.route(isSilentAuthorize, async (route) => {
     await held;
     await route.continue();
   });

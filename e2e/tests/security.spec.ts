@@ -1,6 +1,6 @@
 // Forged and replayed responses change nothing: messages from another origin or another window,
 // even with the right state, are ignored; a replayed login response is refused.
-import { test, expect } from '../fixtures';
+import { test, expect, answerSilently, isSilentAuthorize } from '../fixtures';
 import { ALICE } from '../pages/app';
 import { API, IDP } from '../playwright.config';
 
@@ -13,7 +13,7 @@ test('forged renewal messages are ignored and the real renewal still lands', asy
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let state = '';
-  await page.route((url) => url.origin === IDP && url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none', async (route) => {
+  await page.route(isSilentAuthorize, async (route) => {
     state = new URL(route.request().url()).searchParams.get('state') ?? '';
     await held;
     await route.continue();
@@ -67,13 +67,10 @@ test('a renewal answered with a replayed token is rejected, the session kept, an
   await app.goto('/');
   await app.login();
   const stored = await app.stored();
-  const [accessToken, idToken] = [JSON.parse(stored.access_token ?? '""'), JSON.parse(stored.id_token ?? '""')];
+  const [accessToken, idToken] = [stored.access_token ?? '', stored.id_token ?? ''];
   // The provider's answer is replaced by the tokens of the earlier login (right state, old nonce).
-  await page.route((url) => url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none', async (route) => {
-    const state = new URL(route.request().url()).searchParams.get('state');
-    const fragment = new URLSearchParams({ access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: '60', state: state ?? '' });
-    await route.fulfill({ status: 302, headers: { location: `${API}/silent#${fragment}` } });
-  }, { times: 1 });
+  await page.route(isSilentAuthorize, (route) =>
+    answerSilently(route, { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: '60' }), { times: 1 });
   await app.renewButton().click();
   await expect(app.lastRenewal()).toContainText('token rejected: token nonce does not match the request');
   await expect(page.getByText('paused — the last response was rejected; use Renew Token')).toBeVisible();

@@ -1,6 +1,6 @@
 // Many tabs, one session: one renewal per token lifetime however many tabs are open, and logout
 // and login reaching every tab.
-import { test, expect } from '../fixtures';
+import { test, expect, isSilentAuthorize } from '../fixtures';
 import { ALICE, AppPage } from '../pages/app';
 
 async function openTabs(app: AppPage, count: number): Promise<AppPage[]> {
@@ -57,7 +57,7 @@ test('when the tab renewing for all closes mid-renewal, another tab takes over',
   // The first tab renews and never gets its answer (held), holding the cross-tab lock.
   let leaderAsked!: () => void;
   const asked = new Promise<void>((r) => (leaderAsked = r));
-  await app.page.route((url) => url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none', () => leaderAsked());
+  await app.page.route(isSilentAuthorize, () => leaderAsked());
   await app.renewButton().click();
   await asked;
   const before = (await idp.stats()).authorizeSilent;

@@ -1,22 +1,25 @@
-//! Calls to the backend API with the session's bearer token.
+//! Calls that need the session's access token (the backend API and the provider's `/userinfo`),
+//! built on two auth operations: "a valid access token, waiting for a renewal in flight" and
+//! "renew once". A `401` triggers one renewal and one retry, never a loop; a call never goes out
+//! without the token while the session has one.
 
 use serde_json::Value;
 
-use crate::auth::http::{self, HttpError};
-use crate::auth::AuthError;
+use crate::auth::browser::http::{self, HttpError};
+use crate::auth::{AuthContext, AuthError, Trigger};
 
-/// Why an API call failed.
+/// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiCallError {
     /// The HTTP call itself (backend down, 4xx/5xx with the server's explanation).
     #[error(transparent)]
     Http(#[from] HttpError),
+    /// No token could be had (not logged in, or the renewal it waited for failed and the token has expired).
+    #[error("no access token: {0}")]
+    NoToken(AuthError),
     /// The call answered 401 and the renewal it triggered failed.
     #[error("the API refused the token and renewing it failed: {0}")]
     Renewal(AuthError),
-    /// A 401 with no session to renew.
-    #[error("not logged in")]
-    NoSession,
 }
 
 /// The three endpoints of the tutorial series' API.
@@ -58,7 +61,25 @@ impl Endpoint {
     }
 }
 
-/// GETs an endpoint, sending the token when there is one.
-pub async fn call(base: &str, endpoint: Endpoint, token: Option<&str>) -> Result<Value, HttpError> {
-    http::get_json(&format!("{base}{}", endpoint.path()), token).await
+/// GETs `url` with the session's access token: waits for a renewal in flight; on a `401`, renews
+/// once and retries once.
+pub async fn get_with_token(auth: &AuthContext, url: &str) -> Result<Value, ApiCallError> {
+    let token = auth.access_token().await.map_err(ApiCallError::NoToken)?;
+    match http::get_json(url, Some(&token)).await {
+        Err(HttpError::Status { status: 401, .. }) => {
+            let session = auth.renew_once(Trigger::Api).await.map_err(ApiCallError::Renewal)?;
+            Ok(http::get_json(url, Some(&session.access_token)).await?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Calls an endpoint of the backend API; the public one without a token.
+pub async fn call(auth: &AuthContext, endpoint: Endpoint) -> Result<Value, ApiCallError> {
+    let url = format!("{}{}", auth.setup.config.api_base_url, endpoint.path());
+    if endpoint.needs_login() {
+        get_with_token(auth, &url).await
+    } else {
+        Ok(http::get_json(&url, None).await?)
+    }
 }

@@ -1,15 +1,15 @@
-//! The application shell: loads the run-time configuration, then mounts the auth provider, the
-//! renewal scheduler, the navigation and the routed pages.
+//! The application shell: loads the run-time configuration, then mounts the auth provider (which
+//! runs the renewal scheduler itself), the navigation and the routed pages.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::client::{self, Runtime};
-use crate::auth::{AuthError, AuthProvider};
-use crate::components::renewal_scheduler::RenewalScheduler;
-use crate::components::{callback::Callback, home::Home, nav::Nav, not_found::NotFound, ping::Ping, profile::Profile};
+use crate::auth::browser::setup;
+use crate::auth::{AuthError, AuthProvider, AuthSetup};
+use crate::pages::{callback::Callback, home::Home, not_found::NotFound, ping::Ping, profile::Profile};
+use crate::widgets::nav::Nav;
 
 /// The app's routes.
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
@@ -46,16 +46,16 @@ pub fn switch(route: Route) -> Html {
 /// Root component.
 #[function_component]
 pub fn App() -> Html {
-    let runtime = use_state(|| None::<Result<Rc<Runtime>, AuthError>>);
+    let setup = use_state(|| None::<Result<Rc<AuthSetup>, AuthError>>);
     {
-        let runtime = runtime.clone();
+        let setup = setup.clone();
         use_effect_with((), move |()| {
             wasm_bindgen_futures::spawn_local(async move {
-                runtime.set(Some(client::load_runtime().await.map(Rc::new)));
+                setup.set(Some(setup::load().await.map(Rc::new)));
             });
         });
     }
-    match &*runtime {
+    match &*setup {
         None => html! { <main class="loading" aria-busy="true"><p>{ "Loading…" }</p></main> },
         Some(Err(error)) => html! {
             <main class="config-error">
@@ -64,10 +64,9 @@ pub fn App() -> Html {
                 <p>{ "Check /auth_config.json and that the identity provider is running (see the README)." }</p>
             </main>
         },
-        Some(Ok(runtime)) => html! {
+        Some(Ok(setup)) => html! {
             <BrowserRouter>
-                <AuthProvider runtime={runtime.clone()}>
-                    <RenewalScheduler />
+                <AuthProvider setup={setup.clone()}>
                     <Nav />
                     <main id="content"><Switch<Route> render={switch} /></main>
                 </AuthProvider>

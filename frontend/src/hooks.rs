@@ -1,52 +1,20 @@
-//! Small hooks shared by components.
+//! Hooks shared by pages and widgets.
 
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::auth::client::now_ms;
+use crate::auth::browser::env::now_ms;
 
-/// The current time (epoch ms), re-rendering every `period_ms` for live countdowns. The
-/// `Interval` lives in the effect and is dropped (cancelled) on unmount.
+/// The current time (epoch ms) for live countdowns: re-renders every `period_ms`, and reads the
+/// clock at each render (also the ones a state change causes), so a countdown is never a tick old,
+/// even right after the machine slept. The `Interval` lives in the effect and is dropped (cancelled)
+/// on unmount.
 #[hook]
 pub fn use_now(period_ms: u32) -> f64 {
-    let now = use_state(now_ms);
-    {
-        let now = now.clone();
-        use_effect_with(period_ms, move |&period| {
-            let interval = Interval::new(period, move || now.set(now_ms()));
-            move || drop(interval)
-        });
-    }
-    *now
-}
-
-/// `12:34:56` in the browser's locale.
-pub fn clock_time(epoch_ms: f64) -> String {
-    let date = js_sys::Date::new(&epoch_ms.into());
-    String::from(date.to_locale_time_string("en-GB"))
-}
-
-/// ISO 8601, for `<time datetime>`.
-pub fn iso_time(epoch_ms: f64) -> String {
-    String::from(js_sys::Date::new(&epoch_ms.into()).to_iso_string())
-}
-
-/// Whole epoch milliseconds as text (integer formatting keeps float printing out of the bundle).
-pub fn epoch_ms_text(epoch_ms: f64) -> String {
-    (epoch_ms.round() as u64).to_string()
-}
-
-/// "in 1 h 02 min", "in 42 s", "3 s ago".
-pub fn relative(ms: f64) -> String {
-    let secs = (ms.abs() / 1000.0).round() as u64;
-    let text = match secs {
-        0..=119 => format!("{secs} s"),
-        120..=7199 => format!("{} min {:02} s", secs / 60, secs % 60),
-        _ => format!("{} h {:02} min", secs / 3600, (secs % 3600) / 60),
-    };
-    if ms >= 0.0 {
-        format!("in {text}")
-    } else {
-        format!("{text} ago")
-    }
+    let rerender = use_force_update();
+    use_effect_with(period_ms, move |&period| {
+        let interval = Interval::new(period, move || rerender.force_update());
+        move || drop(interval)
+    });
+    now_ms()
 }

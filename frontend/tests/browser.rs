@@ -1,12 +1,18 @@
-//! Browser-bound modules in headless Chromium: storage round trip, WebCrypto signature checks
-//! against a fixed key (good and tampered tokens), and the silent-renewal message filter with
-//! real `MessageEvent`s (wrong origin, wrong source, unknown state) and its timeout.
+//! Browser-bound modules in headless Chromium: the session store (the tutorial's plain format, the
+//! seal, generations refusing what was in flight at Log Out), the bounded lock wait, one-time login
+//! states, WebCrypto signature checks against a fixed key (good and tampered tokens), and the
+//! silent-renewal message filter with real `MessageEvent`s (wrong origin, wrong source, unknown
+//! state) and its fail-fast timeout.
 
 #![allow(missing_docs)]
 
-use frontend::auth::error::{AuthError, TokenError};
-use frontend::auth::jwks::{self, Jwk};
-use frontend::auth::{jwt, silent, store, Session};
+use frontend::auth::browser::keys::{self as jwks, Jwk};
+use frontend::auth::browser::{frame as silent, locks, store};
+use frontend::auth::protocol::error::{AuthError, TimeoutStep, TokenError};
+use frontend::auth::protocol::jwt;
+use frontend::auth::protocol::response::MESSAGE_TYPE;
+use frontend::auth::protocol::session::Stored;
+use frontend::auth::Session;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -25,26 +31,93 @@ fn fixture_jwk() -> Jwk {
     Jwk { kty: "RSA".into(), kid: Some("fixture".into()), n: Some(N.into()), e: Some("AQAB".into()) }
 }
 
-#[wasm_bindgen_test]
-fn session_round_trips_through_local_storage_under_the_tutorial_keys() {
-    store::clear();
-    assert!(store::load().is_none());
-    let session = Session::from_parts(ACCESS.into(), TOKEN.into(), 4_102_444_800_000.0).expect("session");
-    store::save(&session).expect("saved");
-    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).expect("localStorage");
-    assert_eq!(storage.get_item("access_token").ok().flatten(), Some(format!("\"{ACCESS}\"")));
-    assert_eq!(storage.get_item("expires_at").ok().flatten().as_deref(), Some("4102444800000"));
-    assert_eq!(store::load(), Some(session));
-    assert!(matches!(store::load_state(), store::Stored::Session(_)));
+/// Runs `f` holding the renewal lock, as every store write must.
+async fn holding<T: 'static>(f: impl FnOnce(&locks::Held) -> T + 'static) -> T {
+    locks::exclusive(Box::new(move |_, held| Box::pin(async move { f(&held) }))).await.expect("lock")
+}
 
-    // Another tab halfway through writing a new session: an access token the ID token does not bind.
-    storage.set_item("access_token", "\"someone-else's-token\"").expect("set");
-    assert_eq!(store::load_state(), store::Stored::Changing);
-    assert_eq!(store::load(), None);
-    store::clear();
-    assert_eq!(store::load_state(), store::Stored::Absent);
-    assert!(store::load().is_none());
-    assert_eq!(storage.get_item("id_token").ok().flatten(), None);
+fn local_storage() -> web_sys::Storage {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten()).expect("localStorage")
+}
+
+fn session(expires_at: f64) -> Session {
+    Session::from_parts(ACCESS.into(), TOKEN.into(), expires_at).expect("session")
+}
+
+#[wasm_bindgen_test]
+async fn a_login_is_stored_in_the_tutorials_plain_format_with_its_seal() {
+    local_storage().clear().expect("clear");
+    assert_eq!(store::read(), Stored::Absent { generation: 0 });
+    let s = session(4_102_444_800_000.0);
+    let committed = holding({
+        let s = s.clone();
+        move |held| store::commit_login(held, &s, 0)
+    })
+    .await;
+    assert_eq!(committed, Ok(1));
+    let storage = local_storage();
+    assert_eq!(storage.get_item("access_token").ok().flatten().as_deref(), Some(ACCESS), "plain, not JSON-quoted");
+    assert_eq!(storage.get_item("id_token").ok().flatten().as_deref(), Some(TOKEN));
+    assert_eq!(storage.get_item("expires_at").ok().flatten().as_deref(), Some("4102444800000"));
+    assert_eq!(storage.get_item(store::GENERATION).ok().flatten().as_deref(), Some("1"));
+    assert_eq!(store::read(), Stored::Session { session: Box::new(s), generation: 1 });
+
+    // Another tab halfway through writing a new session: an access token the seal does not cover.
+    storage.set_item("access_token", "someone-else's-token").expect("set");
+    assert_eq!(store::read(), Stored::Changing { generation: 1 });
+}
+
+#[wasm_bindgen_test]
+async fn after_log_out_no_commit_in_flight_can_store_a_session() {
+    local_storage().clear().expect("clear");
+    let s = session(4_102_444_800_000.0);
+    let login = s.clone();
+    let generation = holding(move |held| store::commit_login(held, &login, 0)).await.expect("login");
+
+    // A renewal of that generation is in flight when the person logs out.
+    assert_eq!(store::begin_logout(), Ok(generation + 1));
+    let late = s.clone();
+    let refused = holding(move |held| store::commit_renewal(held, &late, generation)).await;
+    assert_eq!(refused, Err(AuthError::Superseded));
+    // What the logout left is no session, and is removed.
+    assert_eq!(store::read(), Stored::Absent { generation: generation + 1 });
+    store::remove_leftovers();
+    for key in ["access_token", "id_token", "expires_at", store::SEAL] {
+        assert_eq!(local_storage().get_item(key).ok().flatten(), None, "{key} removed");
+    }
+    // A login started before the logout is refused too; one started after it is stored.
+    let stale = s.clone();
+    assert_eq!(holding(move |held| store::commit_login(held, &stale, generation)).await, Err(AuthError::Superseded));
+    let fresh = s.clone();
+    assert_eq!(holding(move |held| store::commit_login(held, &fresh, generation + 1)).await, Ok(generation + 2));
+}
+
+#[wasm_bindgen_test]
+async fn a_session_ended_by_the_provider_begins_an_empty_generation_once() {
+    local_storage().clear().expect("clear");
+    let s = session(4_102_444_800_000.0);
+    let generation = holding(move |held| store::commit_login(held, &s, 0)).await.expect("login");
+    assert_eq!(holding(move |held| store::end(held, generation)).await, Ok(Some(generation + 1)));
+    assert_eq!(store::read(), Stored::Absent { generation: generation + 1 });
+    assert_eq!(holding(move |held| store::end(held, generation)).await, Ok(None), "already over");
+}
+
+#[wasm_bindgen_test]
+async fn a_bounded_wait_for_the_lock_gives_up_while_another_holder_keeps_it() {
+    let (release, released) = futures::channel::oneshot::channel::<()>();
+    let holder = locks::exclusive(Box::new(move |_, _held| {
+        Box::pin(async move {
+            released.await.expect("released by the waiter");
+        })
+    }));
+    let waiter = async {
+        TimeoutFuture::new(20).await;
+        let waited: Result<(), _> = locks::exclusive_within(200, Box::new(|_, _held| Box::pin(async {}))).await;
+        assert_eq!(waited, Err(locks::LockError::Busy(200)));
+        release.send(()).expect("holder waiting");
+    };
+    let (held, ()) = futures::join!(holder, waiter);
+    assert_eq!(held, Ok(()));
 }
 
 #[wasm_bindgen_test]
@@ -54,6 +127,7 @@ fn a_login_state_is_usable_once() {
         nonce: "n".into(),
         return_to: "/profile".into(),
         created_at: js_sys::Date::now(),
+        generation: 0,
     };
     store::push_pending(pending.clone()).expect("stored");
     assert_eq!(store::take_pending("st", js_sys::Date::now()), Some(pending));
@@ -79,7 +153,7 @@ async fn webcrypto_accepts_a_good_signature_and_rejects_tampering() {
 fn post(origin: &str, source: Option<&JsValue>, state: &str) {
     let data = Object::new();
     let hash = format!("#access_token=a&id_token=b&token_type=Bearer&expires_in=60&state={state}");
-    for (k, v) in [("type", silent::MESSAGE_TYPE), ("hash", hash.as_str()), ("search", "")] {
+    for (k, v) in [("type", MESSAGE_TYPE), ("hash", hash.as_str()), ("search", "")] {
         Reflect::set(&data, &k.into(), &v.into()).expect("set");
     }
     let init = MessageEventInit::new();
@@ -127,7 +201,7 @@ async fn a_frame_that_loads_but_never_posts_fails_fast_and_cleans_up() {
         Err(AuthError::Timeout { after_ms, step, silent_uri }) => {
             assert!(after_ms < 3_000, "failed after {after_ms} ms");
             assert!(after_ms >= silent::LOAD_GRACE_MS - 50, "waited the grace period ({after_ms} ms)");
-            assert!(step.contains("never posted"), "{step}");
+            assert_eq!(step, TimeoutStep::SilentPage);
             assert_eq!(silent_uri, "http://localhost:3001/silent");
         }
         other => panic!("expected a timeout, got {other:?}"),

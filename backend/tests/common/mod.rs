@@ -1,7 +1,7 @@
 //! Test issuer: an RSA key, a local discovery + JWKS server on an ephemeral port, and a token minter,
 //! so the backend is tested against real signatures without any network.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -52,19 +52,22 @@ pub struct Issuer {
     pub url: String,
     pub published: Arc<Mutex<Vec<Value>>>,
     pub jwks_hits: Arc<AtomicUsize>,
+    /// While false, the JWKS endpoint answers 503 (an issuer outage).
+    pub up: Arc<AtomicBool>,
 }
 
 impl Issuer {
     pub async fn start() -> Self {
         let published = Arc::new(Mutex::new(vec![keys().0.jwk.clone()]));
         let jwks_hits = Arc::new(AtomicUsize::new(0));
-        let (p, h) = (published.clone(), jwks_hits.clone());
+        let up = Arc::new(AtomicBool::new(true));
+        let (p, h, u) = (published.clone(), jwks_hits.clone(), up.clone());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let url = format!("http://127.0.0.1:{port}");
         let jwks_uri = format!("{url}/.well-known/jwks.json");
         let server = HttpServer::new(move || {
-            let (p, h, jwks_uri) = (p.clone(), h.clone(), jwks_uri.clone());
+            let (p, h, u, jwks_uri) = (p.clone(), h.clone(), u.clone(), jwks_uri.clone());
             App::new()
                 .route(
                     "/.well-known/openid-configuration",
@@ -76,9 +79,12 @@ impl Issuer {
                 .route(
                     "/.well-known/jwks.json",
                     web::get().to(move || {
-                        let (p, h) = (p.clone(), h.clone());
+                        let (p, h, u) = (p.clone(), h.clone(), u.clone());
                         async move {
                             h.fetch_add(1, Ordering::SeqCst);
+                            if !u.load(Ordering::SeqCst) {
+                                return HttpResponse::ServiceUnavailable().finish();
+                            }
                             let keys = p.lock().expect("lock").clone();
                             HttpResponse::Ok().json(json!({ "keys": keys }))
                         }
@@ -90,7 +96,12 @@ impl Issuer {
         .expect("listen")
         .run();
         actix_web::rt::spawn(server);
-        Self { url, published, jwks_hits }
+        Self { url, published, jwks_hits, up }
+    }
+
+    /// Simulates an outage (`false`) or the issuer coming back (`true`).
+    pub fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
     }
 
     pub fn hits(&self) -> usize {

@@ -1,22 +1,20 @@
-//! Everything about tokens, and nothing about components. The pure modules (`config`, `flow`,
-//! `jwt`, `verify`, `schedule`) never touch a browser API and are tested natively; the browser
-//! ones (`http`, `jwks`, `silent`, `store`, `client`) are small and tested in headless Chromium.
+//! Everything about tokens, in layers that only ever import downwards:
+//!
+//! - `protocol`: pure rules (configuration, URLs, response parsing, JWT and claim checks, the
+//!   session and its seal, scheduling). No browser API; tested natively.
+//! - `browser`: the effects (storage, lock, frame, fetch, WebCrypto) and the login and renewal
+//!   operations built from them. Tested in headless Chromium and end to end.
+//! - `model`: the pure reducer over the session. Tested natively, transition by transition.
+//! - `context` and `scheduler`: `AuthProvider`, the one owner wiring the model to the effects.
 
-pub mod client;
-pub mod config;
+pub mod browser;
 pub mod context;
-pub mod error;
-pub mod flow;
-pub mod http;
-pub mod jwks;
-pub mod jwt;
-pub mod schedule;
-pub mod session;
-pub mod silent;
-pub mod store;
-pub mod tabs;
-pub mod verify;
+pub mod model;
+pub mod protocol;
+pub mod scheduler;
 
-pub use context::{use_auth, AuthContext, AuthProvider, AuthState};
-pub use error::{AuthError, TokenError};
-pub use session::Session;
+pub use browser::setup::AuthSetup;
+pub use context::{use_auth, AuthContext, AuthProvider};
+pub use model::{AuthModel, AuthState, Trigger};
+pub use protocol::error::{AuthError, TokenError};
+pub use protocol::session::Session;

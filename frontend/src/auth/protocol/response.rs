@@ -1,74 +1,12 @@
-//! The OAuth messages themselves, as pure string work: the `/authorize` URL for login and for
-//! silent renewal, the logout URL, and the parser of the redirect fragment. Everything a provider
-//! or an attacker can put in a URL goes through `parse_response`, which refuses what it does not
-//! understand rather than guessing.
+//! What the provider sends back, parsed strictly: the redirect fragment (or query) of a login or a
+//! silent renewal, and the filter deciding whether a `message` event is the answer this tab waits
+//! for. Everything a provider or an attacker can put in a URL or a message goes through here, and
+//! what is not understood is refused rather than guessed at.
 
-use super::config::{AuthConfig, Discovery};
 use super::error::AuthError;
 
 /// Longest fragment or query accepted from a redirect.
 pub const MAX_RESPONSE_LEN: usize = 32 * 1024;
-
-/// Which redirect the request is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Full-page login returning to `/callback`.
-    Login,
-    /// `prompt=none` in the hidden iframe returning to the silent page.
-    Silent,
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
-fn query(pairs: &[(&str, &str)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
-}
-
-/// The `/authorize` URL (the tutorial's `response_type=token id_token`).
-pub fn authorize_url(cfg: &AuthConfig, discovery: &Discovery, mode: Mode, state: &str, nonce: &str) -> String {
-    let redirect = match mode {
-        Mode::Login => cfg.redirect_uri.as_str(),
-        Mode::Silent => cfg.silent_redirect_uri.as_str(),
-    };
-    let mut pairs = vec![
-        ("client_id", cfg.client_id.as_str()),
-        ("response_type", "token id_token"),
-        ("redirect_uri", redirect),
-        ("scope", cfg.scope.as_str()),
-        ("audience", cfg.audience.as_str()),
-        ("state", state),
-        ("nonce", nonce),
-    ];
-    if mode == Mode::Silent {
-        pairs.push(("prompt", "none"));
-    }
-    let sep = if discovery.authorization_endpoint.contains('?') { '&' } else { '?' };
-    format!("{}{sep}{}", discovery.authorization_endpoint, query(&pairs))
-}
-
-/// Where Log Out sends the browser: Auth0's `/v2/logout`, else the discovery's end-session endpoint.
-pub fn logout_url(cfg: &AuthConfig, discovery: &Discovery) -> Option<String> {
-    if cfg.local_logout_only {
-        return None;
-    }
-    if cfg.is_auth0 {
-        let pairs = [("client_id", cfg.client_id.as_str()), ("returnTo", cfg.logout_return_to.as_str())];
-        return Some(format!("{}v2/logout?{}", cfg.issuer, query(&pairs)));
-    }
-    let endpoint = discovery.end_session_endpoint.as_deref()?;
-    let pairs = [("client_id", cfg.client_id.as_str()), ("post_logout_redirect_uri", cfg.logout_return_to.as_str())];
-    Some(format!("{endpoint}?{}", query(&pairs)))
-}
 
 /// Tokens of a successful implicit response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,56 +107,42 @@ pub fn parse_silent(hash: &str, search: &str) -> Result<AuthResponse, AuthError>
     }
 }
 
+/// The `type` the silent page puts on its message.
+pub const MESSAGE_TYPE: &str = "silent-renewal";
+
+/// What a message from the silent page carried, once read out of JS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SilentMessage {
+    /// `location.hash` of the silent page.
+    pub hash: String,
+    /// `location.search` of the silent page.
+    pub search: String,
+}
+
+/// Decides whether a `message` event answers this tab's silent request: `None` means "not for us,
+/// keep waiting" (another origin, another window, another request's state, not a renewal message).
+/// Only a message from the silent origin, from our own frame, is parsed at all.
+pub fn answer_in_message(
+    expected_origin: &str,
+    expected_state: &str,
+    origin: &str,
+    from_our_frame: bool,
+    message: Option<SilentMessage>,
+) -> Option<Result<AuthResponse, AuthError>> {
+    if origin != expected_origin || !from_our_frame {
+        return None;
+    }
+    let message = message?;
+    match parse_silent(&message.hash, &message.search) {
+        Ok(response) if response.state == expected_state => Some(Ok(response)),
+        Ok(_) => None, // an older request's answer, or a replay
+        Err(e) => Some(Err(e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::config::tests::local;
-
-    fn discovery() -> Discovery {
-        Discovery {
-            issuer: "http://localhost:4000".into(),
-            authorization_endpoint: "http://localhost:4000/authorize".into(),
-            jwks_uri: "http://localhost:4000/.well-known/jwks.json".into(),
-            userinfo_endpoint: None,
-            end_session_endpoint: Some("http://localhost:4000/v2/logout".into()),
-        }
-    }
-
-    #[test]
-    fn login_url_carries_every_parameter_encoded() {
-        let url = authorize_url(&local(), &discovery(), Mode::Login, "st&=", "n0");
-        assert_eq!(
-            url,
-            "http://localhost:4000/authorize?client_id=dev-spa-client&response_type=token%20id_token\
-             &redirect_uri=http%3A%2F%2Flocalhost%3A5000%2Fcallback&scope=openid%20profile%20email%20read%3Amessages\
-             &audience=http%3A%2F%2Flocalhost%3A3001%2Fapi&state=st%26%3D&nonce=n0"
-        );
-        assert!(!url.contains("prompt"));
-    }
-
-    #[test]
-    fn silent_url_asks_for_no_prompt_and_returns_to_the_silent_page() {
-        let url = authorize_url(&local(), &discovery(), Mode::Silent, "s", "n");
-        assert!(url.ends_with("&prompt=none"));
-        assert!(url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A3001%2Fsilent&"));
-    }
-
-    #[test]
-    fn logout_urls_for_auth0_local_and_local_only() {
-        let mut cfg = local();
-        assert_eq!(
-            logout_url(&cfg, &discovery()).as_deref(),
-            Some("http://localhost:4000/v2/logout?client_id=dev-spa-client&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A5000%2F")
-        );
-        cfg.is_auth0 = true;
-        cfg.issuer = "https://t.eu.auth0.com/".into();
-        assert_eq!(
-            logout_url(&cfg, &discovery()).as_deref(),
-            Some("https://t.eu.auth0.com/v2/logout?client_id=dev-spa-client&returnTo=http%3A%2F%2Flocalhost%3A5000%2F")
-        );
-        cfg.local_logout_only = true;
-        assert_eq!(logout_url(&cfg, &discovery()), None);
-    }
 
     #[test]
     fn a_token_response_parses() {
@@ -261,5 +185,33 @@ mod tests {
         for case in cases {
             assert!(matches!(parse_response(&case), Err(AuthError::MalformedResponse(_))), "{:.80}", case);
         }
+    }
+
+    const ORIGIN: &str = "http://localhost:3001";
+    fn tokens(state: &str) -> Option<SilentMessage> {
+        Some(SilentMessage {
+            hash: format!("#access_token=a&id_token=b&token_type=Bearer&expires_in=60&state={state}"),
+            search: String::new(),
+        })
+    }
+
+    #[test]
+    fn only_our_frame_from_the_silent_origin_with_our_state_is_read() {
+        let read = |origin: &str, ours: bool, message| answer_in_message(ORIGIN, "s1", origin, ours, message);
+        assert!(matches!(read(ORIGIN, true, tokens("s1")), Some(Ok(r)) if r.state == "s1"));
+        assert_eq!(read("http://evil.example", true, tokens("s1")), None, "wrong origin");
+        assert_eq!(read("http://localhost:5000", true, tokens("s1")), None, "app origin is not the silent origin");
+        assert_eq!(read(ORIGIN, false, tokens("s1")), None, "another window");
+        assert_eq!(read(ORIGIN, true, tokens("old")), None, "unknown or replayed state");
+        assert_eq!(read(ORIGIN, true, None), None, "not a renewal message");
+    }
+
+    #[test]
+    fn a_malformed_answer_from_our_frame_fails_fast() {
+        let bad = Some(SilentMessage { hash: "#state=s1&state=s2".into(), search: String::new() });
+        assert!(matches!(
+            answer_in_message(ORIGIN, "s1", ORIGIN, true, bad),
+            Some(Err(AuthError::MalformedResponse(_)))
+        ));
     }
 }

@@ -76,7 +76,7 @@ pub fn check(jwt: &Jwt, expected: &Expected<'_>) -> Result<(), TokenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::jwt::{decode, tests::b64};
+    use crate::auth::protocol::jwt::{decode, tests::b64};
     use serde_json::{json, Value};
 
     const NOW: i64 = 1_800_000_000;

@@ -11,11 +11,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::CryptoKey;
 
-use super::error::{AuthError, TokenError};
-use super::jwt::Jwt;
+use super::env::{js_error, window};
+use crate::auth::protocol::error::{AuthError, TokenError};
+use crate::auth::protocol::jwt::Jwt;
 
 /// One key of a JWKS, as far as RS256 needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Jwk {
     /// Key type; only "RSA" is used.
     pub kty: String,
@@ -39,45 +40,40 @@ thread_local! {
     static KEYS: RefCell<HashMap<String, CryptoKey>> = RefCell::new(HashMap::new());
 }
 
-fn js_err(context: &str) -> impl Fn(JsValue) -> AuthError + '_ {
-    move |e| AuthError::Browser(format!("{context}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}"))))
-}
-
 fn algorithm() -> Result<Object, AuthError> {
     let algo = Object::new();
-    Reflect::set(&algo, &"name".into(), &"RSASSA-PKCS1-v1_5".into()).map_err(js_err("algorithm"))?;
-    Reflect::set(&algo, &"hash".into(), &"SHA-256".into()).map_err(js_err("algorithm"))?;
+    Reflect::set(&algo, &"name".into(), &"RSASSA-PKCS1-v1_5".into()).map_err(js_error("algorithm"))?;
+    Reflect::set(&algo, &"hash".into(), &"SHA-256".into()).map_err(js_error("algorithm"))?;
     Ok(algo)
 }
 
 fn subtle() -> Result<web_sys::SubtleCrypto, AuthError> {
-    let window = web_sys::window().ok_or_else(|| AuthError::Browser("no window".into()))?;
-    Ok(window.crypto().map_err(js_err("crypto"))?.subtle())
+    Ok(window()?.crypto().map_err(js_error("crypto"))?.subtle())
 }
 
 /// Imports an RSA public JWK as a WebCrypto verification key.
 pub async fn import(jwk: &Jwk) -> Result<CryptoKey, AuthError> {
     let (Some(n), Some(e)) = (&jwk.n, &jwk.e) else {
-        return Err(AuthError::Provider("JWKS key without n/e".into()));
+        return Err(AuthError::BadAnswer { what: "JWKS", detail: "an RSA key without n or e".into() });
     };
     let data = Object::new();
     for (k, v) in [("kty", "RSA"), ("n", n.as_str()), ("e", e.as_str()), ("alg", "RS256"), ("ext", "true")] {
         let value: JsValue = if k == "ext" { JsValue::TRUE } else { v.into() };
-        Reflect::set(&data, &k.into(), &value).map_err(js_err("jwk"))?;
+        Reflect::set(&data, &k.into(), &value).map_err(js_error("jwk"))?;
     }
     let usages = Array::of1(&"verify".into());
     let promise =
-        subtle()?.import_key_with_object("jwk", &data, &algorithm()?, false, &usages).map_err(js_err("importKey"))?;
-    let key = JsFuture::from(promise).await.map_err(js_err("importKey"))?;
-    key.dyn_into::<CryptoKey>().map_err(js_err("importKey"))
+        subtle()?.import_key_with_object("jwk", &data, &algorithm()?, false, &usages).map_err(js_error("importKey"))?;
+    let key = JsFuture::from(promise).await.map_err(js_error("importKey"))?;
+    key.dyn_into::<CryptoKey>().map_err(js_error("importKey"))
 }
 
 /// Verifies the JWS signature of `jwt` with `key`.
 pub async fn verify_with(key: &CryptoKey, jwt: &Jwt) -> Result<(), AuthError> {
     let promise = subtle()?
         .verify_with_object_and_u8_array_and_u8_array(&algorithm()?, key, &jwt.signature, jwt.signing_input.as_bytes())
-        .map_err(js_err("verify"))?;
-    let valid = JsFuture::from(promise).await.map_err(js_err("verify"))?;
+        .map_err(js_error("verify"))?;
+    let valid = JsFuture::from(promise).await.map_err(js_error("verify"))?;
     if valid.as_bool() == Some(true) {
         Ok(())
     } else {
@@ -86,8 +82,7 @@ pub async fn verify_with(key: &CryptoKey, jwt: &Jwt) -> Result<(), AuthError> {
 }
 
 async fn refresh(jwks_uri: &str) -> Result<(), AuthError> {
-    let set: JwkSet =
-        super::http::get_json(jwks_uri, None).await.map_err(|e| AuthError::Provider(format!("JWKS: {e}")))?;
+    let set: JwkSet = super::http::get_json(jwks_uri, None).await.map_err(|e| e.from_provider("JWKS"))?;
     let mut fresh = HashMap::new();
     for jwk in set.keys.iter().filter(|k| k.kty == "RSA") {
         if let Some(kid) = &jwk.kid {

@@ -4,8 +4,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
-use crate::auth::context::Trigger;
-use crate::auth::use_auth;
+use crate::auth::{use_auth, Trigger};
 
 /// Top navigation.
 #[function_component]

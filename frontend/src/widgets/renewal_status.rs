@@ -1,15 +1,16 @@
 //! The session's vital signs: access-token expiry with a live countdown, the next scheduled
-//! renewal, the last renewal's result — and, once the token has expired with the provider
-//! unreachable, Retry and Log In.
+//! renewal (or why there is none: retries exhausted while the token is still valid, paused after a
+//! rejected answer, expired), the last renewal's result, and, once the token has expired, Retry and
+//! Log In.
 
 use yew::prelude::*;
 
-use crate::auth::context::Trigger;
-use crate::auth::schedule::Plan;
-use crate::auth::use_auth;
-use crate::components::nav::current_path;
-use crate::components::timeline::Timeline;
-use crate::hooks::{clock_time, epoch_ms_text, iso_time, relative, use_now};
+use crate::auth::protocol::schedule::Plan;
+use crate::auth::{use_auth, Trigger};
+use crate::format::{clock_time, epoch_ms_text, iso_time, relative};
+use crate::hooks::use_now;
+use crate::widgets::nav::current_path;
+use crate::widgets::timeline::Timeline;
 
 /// Status panel for a signed-in user.
 #[function_component]
@@ -27,6 +28,13 @@ pub fn RenewalStatus() -> Html {
         (false, Some(Plan::Halted)) => {
             html! { <span class="badge warn">{ "paused — the last response was rejected; use Renew Token" }</span> }
         }
+        (false, Some(Plan::Exhausted { valid_until })) => html! {
+            <span class="badge warn">
+                { "none — retries exhausted, token valid until " }
+                <time datetime={iso_time(valid_until)}>{ clock_time(valid_until) }</time>
+                { format!(" ({}); use Renew Token to try again", relative(valid_until - now)) }
+            </span>
+        },
         (false, _) => {
             html! { <span class="badge warn">{ "none — the access token has expired" }</span> }
         }
@@ -57,7 +65,7 @@ pub fn RenewalStatus() -> Html {
                     <span data-testid="countdown">{ format!(" ({})", relative(session.expires_at - now)) }</span>
                 </dd>
                 <dt>{ "Next renewal" }</dt>
-                <dd>{ next }</dd>
+                <dd data-testid="next-renewal-status">{ next }</dd>
                 <dt>{ "Last renewal" }</dt>
                 <dd data-testid="last-renewal">{ last.unwrap_or_else(|| html! { "none yet" }) }</dd>
                 <dt>{ "Renewals this visit" }</dt>

@@ -5,7 +5,9 @@
 //! Policy: renew `lead` before expiry, where lead = min(60 s, a quarter of the token's lifetime)
 //! (auth0-spa-js renews 60 s early; a quarter keeps short dev lifetimes sane). After a transient
 //! failure, retry with exponential backoff (2 s doubling to 60 s, ±20 % jitter) while the token is
-//! still valid; once it has expired, stop and let the person choose Retry or Log In. A response
+//! still valid. When the next retry would come after expiry, automatic renewal stops but the token
+//! stays in use until it really expires ("retries exhausted, valid until …"); once it has expired,
+//! the person chooses Retry or Log In. A response
 //! that was *rejected* (not transient) is not retried on a timer — it would only be rejected again,
 //! the silent retry loop users of other libraries hit — and renewal waits for the person.
 
@@ -53,6 +55,12 @@ pub enum Plan {
     RenewAt(f64),
     /// The access token has expired and automatic renewal has stopped.
     Expired,
+    /// Transient failures, and the next retry would come after expiry: automatic renewal has stopped,
+    /// and the token stays valid (and in use) until `valid_until`.
+    Exhausted {
+        /// The access token's expiry (epoch ms).
+        valid_until: f64,
+    },
     /// The last response was rejected; automatic renewal waits for the person (Renew Token).
     Halted,
 }
@@ -84,7 +92,7 @@ pub fn plan(now: f64, lifetime: Lifetime, failures: Failures) -> Plan {
     }
     let retry = failures.last_at + backoff_ms(failures);
     if retry >= lifetime.expires_at {
-        Plan::Expired
+        Plan::Exhausted { valid_until: lifetime.expires_at }
     } else {
         Plan::RenewAt(retry.max(due))
     }
@@ -168,8 +176,22 @@ mod tests {
         let failed = Failures { count: 1, last_at: due + 100.0, jitter: 0.5, transient: true };
         assert_eq!(plan(due + 100.0, l, failed), Plan::RenewAt(due + 2_100.0));
         let late = Failures { count: 3, last_at: l.expires_at - 1_000.0, jitter: 0.5, transient: true };
-        assert_eq!(plan(l.expires_at - 1_000.0, l, late), Plan::Expired, "a retry past expiry is pointless");
+        assert_eq!(
+            plan(l.expires_at - 1_000.0, l, late),
+            Plan::Exhausted { valid_until: l.expires_at },
+            "a retry past expiry is pointless, but the token is still valid"
+        );
         assert_eq!(plan(l.expires_at + 1.0, l, failed), Plan::Expired);
+    }
+
+    #[test]
+    fn retries_exhausted_before_expiry_are_not_called_expired() {
+        let l = life(7200.0);
+        // A transient failure 1 s before expiry: the next retry (2 s) would land after expiry.
+        let late = Failures { count: 1, last_at: l.expires_at - 1_000.0, jitter: 0.5, transient: true };
+        assert_ne!(plan(l.expires_at - 1_000.0, l, late), Plan::Expired, "the token is still valid");
+        assert_eq!(plan(l.expires_at - 1_000.0, l, late), Plan::Exhausted { valid_until: l.expires_at });
+        assert_eq!(plan(l.expires_at, l, late), Plan::Expired, "at expiry it is expired");
     }
 
     #[test]

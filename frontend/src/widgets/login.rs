@@ -3,7 +3,7 @@
 use yew::prelude::*;
 
 use crate::auth::{use_auth, AuthError, AuthState};
-use crate::components::nav::current_path;
+use crate::widgets::nav::current_path;
 
 /// Shown wherever a session is needed and there is none.
 #[function_component]

@@ -1,5 +1,6 @@
-//! RenewalScheduler: turns the pure plan (`schedule::plan`) into one gloo `Timeout`, held in a ref
-//! and dropped to cancel. It re-plans whenever the session, the renewal state or the failures
+//! The renewal scheduler, a hook `AuthProvider` runs itself (no component to remember to mount):
+//! it turns the pure plan (`schedule::plan`) into one gloo `Timeout`, held in a ref and dropped to
+//! cancel. It re-plans whenever the session, the renewal state or the failures
 //! change, when the timer fires, and when the page becomes visible, gains focus, comes back
 //! online or is restored from the back-forward cache — so a throttled background tab or a laptop
 //! that slept past the due time renews at once on wake. A wait longer than `setTimeout` allows is
@@ -11,10 +12,10 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
-use crate::auth::client::now_ms;
-use crate::auth::context::Trigger;
-use crate::auth::schedule::{wake_delay_ms, Plan};
-use crate::auth::use_auth;
+use super::browser::env::now_ms;
+use super::context::AuthContext;
+use super::model::Trigger;
+use super::protocol::schedule::{wake_delay_ms, Plan};
 
 /// A counter bumped to make the planning effect run again.
 #[derive(Default, PartialEq)]
@@ -31,10 +32,10 @@ fn debug(message: &str) {
     web_sys::console::debug_1(&message.into());
 }
 
-/// Invisible component owning the renewal timer.
-#[function_component]
-pub fn RenewalScheduler() -> Html {
-    let auth = use_auth();
+/// Keeps the renewal timer of `auth`'s session: one `Timeout` at a time, re-planned on every change.
+#[hook]
+pub fn use_renewal_scheduler(auth: &AuthContext) {
+    let auth = auth.clone();
     let tick = use_reducer(Tick::default);
     let timer = use_mut_ref(|| None::<Timeout>);
 
@@ -82,10 +83,12 @@ pub fn RenewalScheduler() -> Html {
             Some(Plan::Expired) => {
                 debug("scheduler: access token expired, automatic renewal stopped (Retry or Log In)")
             }
+            Some(Plan::Exhausted { .. }) => {
+                debug("scheduler: the next retry would come after expiry; the token stays in use until it expires")
+            }
             Some(Plan::Halted) => debug("scheduler: last response rejected, not retrying automatically (Renew Token)"),
             None => {}
         }
         move || drop(timer.borrow_mut().take())
     });
-    html! {}
 }

@@ -4,8 +4,8 @@
 
 use yew::prelude::*;
 
-use crate::auth::context::LifetimeRecord;
-use crate::hooks::clock_time;
+use crate::auth::model::LifetimeRecord;
+use crate::format::clock_time;
 
 /// Props of [`Timeline`].
 #[derive(Properties, PartialEq)]

@@ -3,8 +3,8 @@
 use yew::prelude::*;
 
 use crate::auth::use_auth;
-use crate::components::login::Login;
-use crate::components::renewal_status::RenewalStatus;
+use crate::widgets::login::Login;
+use crate::widgets::renewal_status::RenewalStatus;
 
 /// The landing page.
 #[function_component]

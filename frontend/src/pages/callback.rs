@@ -7,7 +7,7 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::auth::{use_auth, AuthError};
-use crate::components::login::Login;
+use crate::widgets::login::Login;
 
 /// Login completion page.
 #[function_component]

@@ -1,5 +1,6 @@
-//! Every way authentication can fail, as one `Clone + PartialEq` enum so it can live in component
-//! state and be compared in tests. Each variant says what a person (or a developer) should do next.
+//! Every way authentication can fail, as `Clone + PartialEq` enums so an error can live in the
+//! model and be compared in tests. Code decides on variants, never on a message's text; each message
+//! says what a person (or a developer) should do next, once.
 
 use thiserror::Error;
 
@@ -44,15 +45,57 @@ pub enum TokenError {
     SubjectChanged,
 }
 
+/// Which step of a silent renewal hung, so the message can name the likely causes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum TimeoutStep {
+    /// Nothing loaded in the frame: the provider never answered `/authorize`.
+    #[error("loading /authorize in the hidden frame: the provider did not answer")]
+    Authorize,
+    /// A page loaded in the frame but never posted: an error page, a wrong redirect, framing refused.
+    #[error("a page loaded in the frame but never posted the renewal result")]
+    SilentPage,
+}
+
+impl TimeoutStep {
+    /// What to check for this step.
+    pub fn likely_causes(self, silent_uri: &str) -> String {
+        match self {
+            Self::SilentPage => format!(
+                "Likely causes: {silent_uri} is not an allowed callback URL for this client, the provider refused \
+                 to be framed (X-Frame-Options / frame-ancestors), or the backend's APP_ORIGIN is not this app"
+            ),
+            Self::Authorize => {
+                "Likely causes: the provider is slow or overloaded, or a network filter holds the request".to_owned()
+            }
+        }
+    }
+}
+
 /// Every failure of login, renewal, configuration or storage.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AuthError {
     /// `/auth_config.json` missing or invalid.
     #[error("configuration: {0}")]
     Config(String),
-    /// OpenID discovery or JWKS could not be fetched or parsed.
-    #[error("could not reach the identity provider: {0}")]
-    Provider(String),
+    /// The discovery document belongs to another issuer than the configured one.
+    #[error("configuration: the provider's discovery document names issuer {found:?}, but `issuer` is {expected:?}")]
+    IssuerMismatch {
+        /// The configured issuer.
+        expected: String,
+        /// What discovery says.
+        found: String,
+    },
+    /// No answer at all from the provider (down, offline, refused by CORS).
+    #[error("the identity provider is unreachable ({0})")]
+    Unreachable(String),
+    /// The provider answered, but not with what the protocol says (an error status, bad JSON).
+    #[error("the identity provider's {what} is not usable: {detail}")]
+    BadAnswer {
+        /// Which document or endpoint.
+        what: &'static str,
+        /// What was wrong with it.
+        detail: String,
+    },
     /// The provider answered with an OAuth error (`error`, `error_description`).
     #[error("{}", describe_oauth(.error, .description.as_deref()))]
     OAuth {
@@ -61,7 +104,7 @@ pub enum AuthError {
         /// Human-readable description from the provider.
         description: Option<String>,
     },
-    /// The redirect fragment could not be parsed.
+    /// The redirect could not be parsed.
     #[error("malformed authorization response: {0}")]
     MalformedResponse(String),
     /// `state` unknown to this tab, or used before: a replayed or forged response.
@@ -71,30 +114,24 @@ pub enum AuthError {
     #[error("token rejected: {0}")]
     Token(#[from] TokenError),
     /// The silent renewal frame did not answer in time.
-    #[error("silent renewal got no answer within {after_ms} ms (step: {step}). {}", likely_causes(.step, .silent_uri))]
+    #[error("silent renewal got no answer within {after_ms} ms (step: {step}). {}", step.likely_causes(.silent_uri))]
     Timeout {
         /// How long it waited.
         after_ms: u32,
         /// The step that hung.
-        step: String,
+        step: TimeoutStep,
         /// The silent redirect URI in use.
         silent_uri: String,
     },
+    /// Log Out, or a login in another tab, happened while this was in flight: nothing was stored.
+    #[error("the session changed (logout or another login) while this was in progress; nothing was stored")]
+    Superseded,
+    /// An operation that needs a session was asked for with none.
+    #[error("not logged in")]
+    NoSession,
     /// Browser API failure (storage, crypto, DOM).
     #[error("browser: {0}")]
     Browser(String),
-}
-
-/// What to check, for the step that hung.
-fn likely_causes(step: &str, silent_uri: &str) -> String {
-    if step.contains("never posted") {
-        format!(
-            "Likely causes: {silent_uri} is not an allowed callback URL for this client, the provider refused \
-             to be framed (X-Frame-Options / frame-ancestors), or the backend's APP_ORIGIN is not this app"
-        )
-    } else {
-        "Likely causes: the provider is slow or overloaded, or a network filter holds the request".to_owned()
-    }
 }
 
 fn describe_oauth(error: &str, description: Option<&str>) -> String {
@@ -114,10 +151,8 @@ impl AuthError {
     /// Worth retrying later (network trouble, a slow provider); a rejected token is not.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Provider(_) | Self::Timeout { .. } | Self::Browser(_) => true,
-            Self::OAuth { error, .. } => {
-                matches!(error.as_str(), "temporarily_unavailable" | "server_error")
-            }
+            Self::Unreachable(_) | Self::BadAnswer { .. } | Self::Timeout { .. } | Self::Browser(_) => true,
+            Self::OAuth { error, .. } => matches!(error.as_str(), "temporarily_unavailable" | "server_error"),
             _ => false,
         }
     }
@@ -136,29 +171,28 @@ mod tests {
         assert!(!oauth("access_denied").ends_session());
         assert!(!AuthError::UnknownState.ends_session());
         assert!(oauth("temporarily_unavailable").is_transient());
+        assert!(AuthError::Unreachable("offline".into()).is_transient());
         assert!(!AuthError::Token(TokenError::Signature).is_transient());
+        assert!(!AuthError::Superseded.is_transient());
     }
 
     #[test]
-    fn messages_name_the_cause() {
+    fn messages_name_the_cause_once() {
         let e = AuthError::OAuth {
             error: "login_required".into(),
             description: Some("End-User authentication is required".into()),
         };
         assert_eq!(e.to_string(), "login_required: End-User authentication is required");
         let silent = "http://localhost:3001/silent".to_owned();
-        let posted_nothing = AuthError::Timeout {
-            after_ms: 1_200,
-            step: crate::auth::silent::timeout_step(true).into(),
-            silent_uri: silent.clone(),
-        };
+        let posted_nothing =
+            AuthError::Timeout { after_ms: 1_200, step: TimeoutStep::SilentPage, silent_uri: silent.clone() };
         assert!(posted_nothing.to_string().contains("http://localhost:3001/silent is not an allowed callback URL"));
-        let no_answer = AuthError::Timeout {
-            after_ms: 10_000,
-            step: crate::auth::silent::timeout_step(false).into(),
-            silent_uri: silent,
-        };
+        let no_answer = AuthError::Timeout { after_ms: 10_000, step: TimeoutStep::Authorize, silent_uri: silent };
+        assert!(no_answer.to_string().contains("step: loading /authorize in the hidden frame"), "{no_answer}");
         assert!(no_answer.to_string().contains("the provider is slow"), "{no_answer}");
         assert!(!no_answer.to_string().contains("allowed callback URL"));
+        let down = AuthError::Unreachable("connection refused".into()).to_string();
+        assert_eq!(down, "the identity provider is unreachable (connection refused)");
+        assert_eq!(down.matches("identity provider").count(), 1, "no doubled wording");
     }
 }

@@ -1,6 +1,7 @@
 //! Run-time configuration (`/auth_config.json`) and the provider's discovery document. Read at
 //! start so one build serves the local provider and any Auth0 tenant; validated here, purely, so a
-//! wrong value becomes a page that says what is wrong instead of a renewal that silently fails.
+//! wrong value becomes a page that says what is wrong instead of a renewal that silently fails. An
+//! Auth0 `domain` goes through `auth_rules::auth0_issuer`, the rule the backend applies too.
 
 use serde::Deserialize;
 
@@ -109,11 +110,12 @@ impl RawConfig {
     /// Checks every field and derives the issuer and the silent origin.
     pub fn validate(self) -> Result<AuthConfig, AuthError> {
         let bad = |what: &str| AuthError::Config(what.to_owned());
-        let (issuer, is_auth0) = match (self.domain.as_deref().map(str::trim), self.issuer) {
-            (Some(domain), None) if !domain.is_empty() && !domain.contains(['/', ':']) => {
-                (format!("https://{domain}/"), true)
+        let (issuer, is_auth0) = match (self.domain.as_deref(), self.issuer) {
+            (Some(domain), None) => {
+                let issuer =
+                    auth_rules::auth0_issuer(domain).map_err(|e| AuthError::Config(format!("`domain`: {e}")))?;
+                (issuer, true)
             }
-            (Some(_), None) => return Err(bad("`domain` must be a bare host name like example.eu.auth0.com")),
             (None, Some(issuer)) => (issuer, false),
             (Some(_), Some(_)) => return Err(bad("set either `domain` (Auth0) or `issuer`, not both")),
             (None, None) => return Err(bad("`domain` (Auth0) or `issuer` is required")),
@@ -172,10 +174,7 @@ impl AuthConfig {
     /// Checks a discovery document belongs to the configured issuer.
     pub fn check_discovery(&self, discovery: Discovery) -> Result<Discovery, AuthError> {
         if discovery.issuer != self.issuer {
-            return Err(AuthError::Provider(format!(
-                "discovery names issuer {:?}, configuration says {:?}",
-                discovery.issuer, self.issuer
-            )));
+            return Err(AuthError::IssuerMismatch { expected: self.issuer.clone(), found: discovery.issuer });
         }
         Ok(discovery)
     }
@@ -214,6 +213,52 @@ pub(crate) mod tests {
         assert!(c.is_auth0);
     }
 
+    /// The table the backend's `--auth0-domain` runs too (`auth_rules::DOMAIN_EXAMPLES`): one rule.
+    #[test]
+    fn auth0_domain_rule_matches_the_backend() {
+        for (domain, expected) in auth_rules::DOMAIN_EXAMPLES {
+            let text = LOCAL.replace(r#""issuer": "http://localhost:4000""#, &format!(r#""domain": "{domain}""#));
+            match expected {
+                Ok(issuer) => {
+                    let config = AuthConfig::from_json(&text).unwrap_or_else(|e| panic!("{domain}: {e}"));
+                    assert_eq!(config.issuer, *issuer, "{domain}");
+                }
+                Err(_) => assert!(AuthConfig::from_json(&text).is_err(), "{domain:?} accepted"),
+            }
+        }
+    }
+
+    /// Runs `scripts/auth-config.sh` as `make config` does and parses what it wrote.
+    fn script_output(env: &[(&str, &str)]) -> Result<AuthConfig, AuthError> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let out = std::env::temp_dir().join(format!("auth_config-{}-{}.json", std::process::id(), env.len()));
+        let status = std::process::Command::new("bash")
+            .arg(format!("{root}/scripts/auth-config.sh"))
+            .arg(&out)
+            .env_remove("AUTH0_DOMAIN")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("bash runs");
+        assert!(status.success(), "auth-config.sh failed with {env:?}");
+        let text = std::fs::read_to_string(&out).expect("written");
+        std::fs::remove_file(&out).expect("removed");
+        AuthConfig::from_json(&text)
+    }
+
+    #[test]
+    fn the_config_script_writes_what_the_app_accepts() {
+        let local = script_output(&[]).expect("local provider config");
+        assert_eq!(local.issuer, "http://localhost:4000");
+        let tenant = [("AUTH0_CLIENT_ID", "abc"), ("AUTH0_AUDIENCE", "https://api.example")];
+        for domain in ["t.auth0.com", "https://t.auth0.com", "https://t.auth0.com/"] {
+            let env = [tenant[0], tenant[1], ("AUTH0_DOMAIN", domain)];
+            let config = script_output(&env).unwrap_or_else(|e| panic!("{domain}: {e}"));
+            assert_eq!(config.issuer, "https://t.auth0.com/", "{domain}");
+            assert!(config.is_auth0);
+        }
+    }
+
     #[test]
     fn bad_configs_say_what_is_wrong() {
         let cases = [
@@ -248,6 +293,12 @@ pub(crate) mod tests {
             userinfo_endpoint: None,
             end_session_endpoint: None,
         };
-        assert!(local().check_discovery(d).is_err());
+        assert_eq!(
+            local().check_discovery(d),
+            Err(AuthError::IssuerMismatch {
+                expected: "http://localhost:4000".into(),
+                found: "http://evil:4000".into()
+            })
+        );
     }
 }

@@ -1,11 +1,13 @@
-//! Profile: name, email and picture from `/userinfo` (called with the access token), falling back to
-//! the ID token's claims when that call fails, plus every ID-token claim.
+//! Profile: name, email and picture from `/userinfo` (called with the access token through `api`,
+//! like every authorised call), falling back to the ID token's claims when that call fails, plus
+//! every ID-token claim.
 
 use serde_json::Value;
 use yew::prelude::*;
 
-use crate::auth::{http, use_auth};
-use crate::components::login::Login;
+use crate::api;
+use crate::auth::use_auth;
+use crate::widgets::login::Login;
 
 /// The user's profile page.
 #[function_component]
@@ -14,11 +16,12 @@ pub fn Profile() -> Html {
     let userinfo = use_state(|| None::<Result<Value, String>>);
     let token = auth.session().map(|s| s.access_token.clone());
     {
-        let (userinfo, endpoint) = (userinfo.clone(), auth.runtime.discovery.userinfo_endpoint.clone());
-        use_effect_with(token.clone(), move |token| {
-            if let (Some(token), Some(endpoint)) = (token.clone(), endpoint) {
+        let (userinfo, auth) = (userinfo.clone(), auth.clone());
+        use_effect_with(token, move |token| {
+            if let (Some(_), Some(endpoint)) = (token, auth.setup.discovery.userinfo_endpoint.clone()) {
                 wasm_bindgen_futures::spawn_local(async move {
-                    userinfo.set(Some(http::get_json(&endpoint, Some(&token)).await.map_err(|e| e.to_string())));
+                    let info = api::get_with_token(&auth, &endpoint).await.map_err(|e| e.to_string());
+                    userinfo.set(Some(info));
                 });
             }
         });

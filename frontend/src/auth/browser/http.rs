@@ -4,6 +4,8 @@
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
 
+use crate::auth::protocol::error::AuthError;
+
 /// A failed call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HttpError {
@@ -26,6 +28,17 @@ pub enum HttpError {
     /// A 2xx body that is not the expected JSON.
     #[error("unexpected response: {0}")]
     Body(String),
+}
+
+impl HttpError {
+    /// The same failure seen from the auth side: no answer is "unreachable" (transient), any other
+    /// answer is one the protocol did not expect from `what`.
+    pub fn from_provider(self, what: &'static str) -> AuthError {
+        match self {
+            Self::Network { reason, .. } => AuthError::Unreachable(reason),
+            other => AuthError::BadAnswer { what, detail: other.to_string() },
+        }
+    }
 }
 
 /// GETs `url` (with a bearer token when given) and parses the JSON body.

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::api::Endpoint;
+use crate::api::{self, Endpoint};
 use crate::auth::use_auth;
 
 /// Latest outcome per endpoint; a reducer so concurrent calls never overwrite each other.
@@ -33,7 +33,7 @@ pub fn Ping() -> Html {
         let onclick = Callback::from(move |_| {
             let (auth, results) = (auth_for_click.clone(), results_for_click.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let outcome = auth.call_api(endpoint).await;
+                let outcome = api::call(&auth, endpoint).await;
                 let text =
                     outcome.map(|v| serde_json::to_string_pretty(&v).unwrap_or_default()).map_err(|e| e.to_string());
                 results.dispatch((endpoint.path(), text));
@@ -58,7 +58,7 @@ pub fn Ping() -> Html {
     html! {
         <>
             <h1>{ "Ping the API" }</h1>
-            <p class="lead">{ format!("Calls {} with the current access token as a bearer token.", auth.runtime.config.api_base_url) }</p>
+            <p class="lead">{ format!("Calls {} with the current access token as a bearer token.", auth.setup.config.api_base_url) }</p>
             <section class="panel">{ for Endpoint::ALL.into_iter().map(button) }</section>
         </>
     }

@@ -1,0 +1,19 @@
+//! The effects: everything that touches the browser. Each module is small and does one thing:
+//! the clock and randomness (`env`), `fetch` (`http`), WebCrypto signature checks (`keys`), the
+//! hidden frame (`frame`), the cross-tab lock (`locks`), the one writer of the session (`store`),
+//! other tabs' changes (`tabs`); and the operations built from them: loading the setup (`setup`),
+//! verifying a token response (`verify`), login (`login`) and renewal (`renewal`). They use the
+//! pure rules of `protocol` and never the model or the UI above them. Tested in headless Chromium
+//! (`frontend/tests/browser.rs`) and end to end (Playwright).
+
+pub mod env;
+pub mod frame;
+pub mod http;
+pub mod keys;
+pub mod locks;
+pub mod login;
+pub mod renewal;
+pub mod setup;
+pub mod store;
+pub mod tabs;
+pub mod verify;
