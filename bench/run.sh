@@ -62,7 +62,7 @@ bundle=$(cd frontend/dist && for f in index.html *.js *_bg.wasm *.css; do gzip -
 wasm_gz=$(gzip -9c frontend/dist/*_bg.wasm | wc -c)
 browser=$(cd e2e && node bench/browser.mjs)
 
-echo "==> multi-tab renewal: restarting the provider with ${BENCH_TTL:-12}-second tokens (1, 5 and 10 tabs, ~2 min)"
+echo "==> multi-tab renewal: restarting the provider with ${BENCH_TTL:-12}-second tokens (3 paths × 1, 5 and 10 tabs, ~7 min)"
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
 (cd e2e && IDP_ACCESS_TOKEN_TTL=${BENCH_TTL:-12} IDP_TEST_CONTROL=1 exec node idp/server.mjs >/dev/null 2>&1) & pids[0]=$!
 wait_for http://localhost:4000/healthz

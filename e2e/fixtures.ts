@@ -3,7 +3,7 @@
 import { test as base, expect, type Route } from '@playwright/test';
 import { Idp } from './idp';
 import { AppPage } from './pages/app';
-import { API, IDP } from './playwright.config';
+import { API, CROSS_SITE_IDP, IDP } from './playwright.config';
 
 /** Renewal timeout the e2e suite gives the app (its default is 10 s). */
 export const E2E_RENEWAL_TIMEOUT_MS = 3000;
@@ -12,7 +12,7 @@ export interface SilentRequest { url: URL; at: number }
 
 /** The hidden frame's request: the provider's `/authorize` with `prompt=none`. */
 export const isSilentAuthorize = (url: URL) =>
-  url.origin === IDP && url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none';
+  (url.origin === IDP || url.origin === CROSS_SITE_IDP) && url.pathname === '/authorize' && url.searchParams.get('prompt') === 'none';
 
 /** Answers a silent `/authorize` in the provider's place: redirects the frame to `/silent` with
  *  `params` in the fragment, and the request's own `state`. */
@@ -40,7 +40,17 @@ const countLongTimers = () => {
   (window as unknown as { __pendingLongTimers: () => number }).__pendingLongTimers = () => pending.size;
 };
 
-export const test = base.extend<{ app: AppPage; silentRequests: SilentRequest[] }, { idp: Idp }>({
+/** Per-project options: the flow the app is configured with. */
+export interface Options { authFlow: 'code' | 'implicit' }
+
+/** Overrides of `/auth_config.json` for one test, on top of the project's flow. */
+export type ConfigOverrides = Record<string, unknown>;
+
+export const test = base.extend<
+  { app: AppPage; silentRequests: SilentRequest[]; configure: (overrides: ConfigOverrides) => Promise<void> },
+  { idp: Idp } & Options
+>({
+  authFlow: ['code', { option: true, scope: 'worker' }],
   idp: [
     async ({}, use) => {
       const idp = new Idp();
@@ -50,15 +60,24 @@ export const test = base.extend<{ app: AppPage; silentRequests: SilentRequest[] 
     },
     { scope: 'worker', auto: true },
   ],
+  configure: [async ({ page, authFlow }, use) => {
+    // The project's flow and the suite's renewal timeout, plus what the test asks for.
+    const route = async (overrides: ConfigOverrides) => {
+      await page.context().unroute('**/auth_config.json');
+      await page.context().route('**/auth_config.json', async (r) => {
+        const config = await (await r.fetch()).json();
+        const flow = { flow: authFlow, useRefreshTokens: authFlow === 'code' };
+        await r.fulfill({ json: { ...config, ...flow, renewalTimeoutMs: E2E_RENEWAL_TIMEOUT_MS, ...overrides } });
+      });
+    };
+    await route({});
+    await use(route);
+  }, { auto: true }],
   app: async ({ page, idp }, use, info) => {
-    // Each test starts from a healthy provider with the suite's token lifetime.
-    if (idp.ttl !== Number(process.env.E2E_ACCESS_TOKEN_TTL ?? '15')) await idp.restart(Number(process.env.E2E_ACCESS_TOKEN_TTL ?? '15'));
+    // Each test starts from a healthy provider on the app's site, with the suite's token lifetime.
+    if (!idp.isDefault()) await idp.restart();
     await idp.faults({ authorizeDelayMs: 0 }).catch(() => idp.start());
     await page.context().addInitScript(countLongTimers);
-    await page.context().route('**/auth_config.json', async (route) => {
-      const config = await (await route.fetch()).json();
-      await route.fulfill({ json: { ...config, renewalTimeoutMs: E2E_RENEWAL_TIMEOUT_MS } });
-    });
     await use(new AppPage(page, info));
   },
   silentRequests: async ({ page }, use) => {

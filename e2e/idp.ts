@@ -7,21 +7,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACCESS_TOKEN_TTL, IDP } from './playwright.config';
 
-export interface IdpStats { authorize: number; authorizeSilent: number; userinfo: number }
+export interface IdpStats {
+  authorize: number; authorizeSilent: number; userinfo: number;
+  token: { authorization_code: number; refresh_token: number }; invalidGrant: number; revocations: number;
+}
+
+/** How the provider runs: token lifetime, issuer (another site than the app with CROSS_SITE_IDP),
+ *  and any other of its environment knobs. */
+export interface IdpOptions { ttl?: number; issuer?: string; env?: Record<string, string> }
 
 export class Idp {
   private proc?: ChildProcess;
   private readonly dir = mkdtempSync(join(tmpdir(), 'idp-'));
   ttl = ACCESS_TOKEN_TTL;
+  issuer = IDP;
+  env: Record<string, string> = {};
 
-  async start(ttl = this.ttl) {
-    this.ttl = ttl;
+  async start(options: IdpOptions = {}) {
+    this.ttl = options.ttl ?? this.ttl;
+    this.issuer = options.issuer ?? this.issuer;
+    this.env = options.env ?? this.env;
     this.proc = spawn('node', ['idp/server.mjs'], {
-      env: { ...process.env, IDP_ACCESS_TOKEN_TTL: String(ttl), IDP_STORE: join(this.dir, 'store.json'), IDP_TEST_CONTROL: '1' },
+      env: {
+        ...process.env, ...this.env, IDP_ACCESS_TOKEN_TTL: String(this.ttl), IDP_ISSUER: this.issuer,
+        IDP_STORE: join(this.dir, `store-${new URL(this.issuer).hostname}.json`), IDP_TEST_CONTROL: '1',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await this.until(true);
   }
+
+  /** The suite's provider: on the app's site, with the suite's token lifetime. */
+  isDefault() { return this.ttl === ACCESS_TOKEN_TTL && this.issuer === IDP && Object.keys(this.env).length === 0; }
 
   /** Kills the provider the way a crash or a network cut would: no goodbye. */
   async stop() {
@@ -34,9 +51,10 @@ export class Idp {
     await this.until(false);
   }
 
-  async restart(ttl = this.ttl) {
+  /** Restarts with `options` (default: the suite's provider); sessions of the same issuer are kept. */
+  async restart(options: IdpOptions = { ttl: ACCESS_TOKEN_TTL, issuer: IDP, env: {} }) {
     await this.stop();
-    await this.start(ttl);
+    await this.start(options);
   }
 
   async stats(): Promise<IdpStats> {

@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IDP_PORT=${IDP_PORT:-4000} BACKEND_PORT=${BACKEND_PORT:-3001} APP_PORT=${APP_PORT:-5000}
+# IDP_ISSUER=http://127.0.0.1:4000 runs the provider on another site than the app: its cookie no
+# longer reaches the silent frame (the Safari situation), and renewal goes through refresh tokens.
+IDP_ISSUER=${IDP_ISSUER:-http://localhost:$IDP_PORT}
+export IDP_ISSUER
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -25,8 +29,12 @@ if [ -z "${AUTH0_DOMAIN:-}" ]; then
 fi
 echo "==> building the backend (release; first build ~3 min)"
 cargo build --release -q -p backend
-APP_ORIGIN="http://localhost:$APP_PORT" BACKEND_PORT=$BACKEND_PORT \
-  AUTH_ISSUER="http://localhost:$IDP_PORT" target/release/backend &
+# With AUTH0_DOMAIN the backend reads it (and AUTH0_AUDIENCE) itself; `--issuer` would conflict.
+if [ -n "${AUTH0_DOMAIN:-}" ]; then
+  APP_ORIGIN="http://localhost:$APP_PORT" BACKEND_PORT=$BACKEND_PORT target/release/backend &
+else
+  APP_ORIGIN="http://localhost:$APP_PORT" BACKEND_PORT=$BACKEND_PORT AUTH_ISSUER="$IDP_ISSUER" target/release/backend &
+fi
 pids+=($!)
 echo "==> building the frontend with trunk (first build ~1 min), then serving it with live reload"
 (cd frontend && exec trunk serve --port "$APP_PORT") &
@@ -42,7 +50,7 @@ cat <<MSG
 MSG
 if [ -z "${AUTH0_DOMAIN:-}" ]; then
   cat <<MSG
-  Identity   http://localhost:$IDP_PORT   (local provider; log in as alice@example.com / wonderland
+  Identity   $IDP_ISSUER   (local provider; log in as alice@example.com / wonderland
                                       or bob@example.com / builder)
 MSG
 else

@@ -6,6 +6,12 @@
 //   IDP_PORT (4000), IDP_HOST (127.0.0.1), IDP_ISSUER (http://localhost:4000)
 //   IDP_CLIENT_ID (dev-spa-client), IDP_AUDIENCE (http://localhost:3001/api)
 //   IDP_ACCESS_TOKEN_TTL seconds (7200, like Auth0), IDP_ID_TOKEN_TTL seconds (36000)
+//   IDP_REFRESH_TOKEN_ABSOLUTE_TTL seconds (2592000 = 30 days, Auth0's default): a refresh token
+//     chain ends this long after login, however often it rotates
+//   IDP_REFRESH_TOKEN_IDLE_TTL seconds (1296000 = 15 days, Auth0's default): an unused refresh token
+//     expires this long after it was issued
+//   IDP_REFRESH_TOKEN_OVERLAP seconds (0, Auth0's default): Auth0's "Rotation Overlap Period", how long
+//     a spent refresh token may still be exchanged before reuse detection revokes the grant
 //   APP_ORIGIN (http://localhost:5000), SILENT_REDIRECT_URI (http://localhost:3001/silent)
 //   IDP_AUTHORIZE_DELAY_MS (0): hold every /authorize this long (fault injection)
 //   IDP_STORE (unset): a JSON file keeping sessions and grants across restarts (memory when unset)
@@ -18,7 +24,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 import { USERS, authenticate, avatarSvg, claimsFor, findUser } from './users.mjs';
 import { errorPage, loggedOutPage, loginPage, logoutPage } from './pages.mjs';
-import { fileStore } from './file-store.mjs';
+import { store } from './file-store.mjs';
 
 const env = (name, fallback) => process.env[name] ?? fallback;
 const PORT = Number(env('IDP_PORT', '4000'));
@@ -28,6 +34,9 @@ const CLIENT_ID = env('IDP_CLIENT_ID', 'dev-spa-client');
 const AUDIENCE = env('IDP_AUDIENCE', 'http://localhost:3001/api');
 const ACCESS_TTL = Number(env('IDP_ACCESS_TOKEN_TTL', '7200'));
 const ID_TTL = Number(env('IDP_ID_TOKEN_TTL', '36000'));
+const REFRESH_ABSOLUTE_TTL = Number(env('IDP_REFRESH_TOKEN_ABSOLUTE_TTL', '2592000'));
+const REFRESH_IDLE_TTL = Number(env('IDP_REFRESH_TOKEN_IDLE_TTL', '1296000'));
+const REFRESH_OVERLAP = Number(env('IDP_REFRESH_TOKEN_OVERLAP', '0'));
 const APP_ORIGIN = env('APP_ORIGIN', 'http://localhost:5000');
 const SILENT_URI = env('SILENT_REDIRECT_URI', 'http://localhost:3001/silent');
 const faults = { authorizeDelayMs: Number(env('IDP_AUTHORIZE_DELAY_MS', '0')) };
@@ -36,11 +45,18 @@ const TEST_CONTROL = process.env.IDP_TEST_CONTROL === '1';
 // Auth0 puts the OIDC scopes in the access token's scope next to the API's own.
 const API_SCOPES = 'openid profile email read:messages';
 
-for (const [name, value] of Object.entries({ IDP_PORT: PORT, IDP_ACCESS_TOKEN_TTL: ACCESS_TTL, IDP_ID_TOKEN_TTL: ID_TTL })) {
+for (const [name, value] of Object.entries({
+  IDP_PORT: PORT, IDP_ACCESS_TOKEN_TTL: ACCESS_TTL, IDP_ID_TOKEN_TTL: ID_TTL,
+  IDP_REFRESH_TOKEN_ABSOLUTE_TTL: REFRESH_ABSOLUTE_TTL, IDP_REFRESH_TOKEN_IDLE_TTL: REFRESH_IDLE_TTL,
+})) {
   if (!Number.isInteger(value) || value <= 0) {
     console.error(`idp: ${name} must be a positive integer`);
     process.exit(2);
   }
+}
+if (!Number.isInteger(REFRESH_OVERLAP) || REFRESH_OVERLAP < 0) {
+  console.error('idp: IDP_REFRESH_TOKEN_OVERLAP must be a whole number of seconds (0 or more)');
+  process.exit(2);
 }
 
 // A fresh signing key per start, as after a key rotation: clients must follow the JWKS.
@@ -50,7 +66,7 @@ const { d, p, q, dp, dq, qi, ...publicKey } = signingKey;
 const localKeys = createLocalJWKSet({ keys: [publicKey] });
 
 const provider = new Provider(ISSUER, {
-  ...(STORE ? { adapter: fileStore(STORE) } : {}),
+  adapter: store({ path: STORE, overlapSecs: REFRESH_OVERLAP }),
   clients: [
     {
       client_id: CLIENT_ID,
@@ -89,8 +105,16 @@ const provider = new Provider(ISSUER, {
     Interaction: 3600,
     Session: 14 * 24 * 3600,
     Grant: 14 * 24 * 3600,
-    RefreshToken: 14 * 24 * 3600,
+    // Rotation never extends a chain: each token lives the idle lifetime, capped by what is left of
+    // the absolute lifetime counted from the login (`iiat`), as Auth0's rotation does.
+    RefreshToken: (_ctx, token) => {
+      const now = Math.floor(Date.now() / 1000);
+      const left = (token.iiat ?? now) + REFRESH_ABSOLUTE_TTL - now;
+      return Math.max(1, Math.min(REFRESH_IDLE_TTL, left));
+    },
   },
+  // Rotation with reuse detection: a spent refresh token presented again revokes the whole grant
+  // (oidc-provider does this for a consumed token), as Auth0 does, after the overlap period if any.
   rotateRefreshToken: true,
   issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
   findAccount: async (_ctx, sub) => {
@@ -143,7 +167,19 @@ provider.Client.Schema.prototype.invalidate = function relaxed(message, code) {
   invalidate.call(this, message, code);
 };
 
-const stats = { authorize: 0, authorizeSilent: 0, userinfo: 0 };
+// The provider's own counts, for tests and `make bench` (GET /__dev/stats with IDP_TEST_CONTROL=1).
+const stats = {
+  authorize: 0, authorizeSilent: 0, userinfo: 0,
+  token: { authorization_code: 0, refresh_token: 0 }, invalidGrant: 0, revocations: 0,
+};
+provider.on('grant.success', (ctx) => {
+  const type = ctx.oidc.params?.grant_type;
+  if (type in stats.token) stats.token[type] += 1;
+});
+provider.on('grant.error', (_ctx, err) => {
+  if (err.error === 'invalid_grant') stats.invalidGrant += 1;
+  console.error(`idp: token endpoint: ${err.error} (${err.error_detail ?? err.error_description})`);
+});
 const oidc = provider.callback();
 
 function readBody(req, limit = 4096) {
@@ -234,9 +270,17 @@ const server = http.createServer(async (req, res) => {
     const match = /^\/interaction\/([\w-]+)(?:\/(login))?$/.exec(url.pathname);
     if (match) return await interaction(req, res, match[1], match[2]);
     if (url.pathname === '/userinfo') return await userinfo(req, res);
+    if (url.pathname === '/oauth/revoke' && req.method === 'POST') stats.revocations += 1;
     if (url.pathname === '/authorize') {
       stats.authorize += 1;
       if (url.searchParams.get('prompt') === 'none') stats.authorizeSilent += 1;
+      // Like Auth0, offline_access in a code request is enough for a refresh token; oidc-provider
+      // also wants prompt=consent, which this first-party client is granted without a screen.
+      const scopes = (url.searchParams.get('scope') ?? '').split(' ');
+      if (url.searchParams.get('response_type') === 'code' && scopes.includes('offline_access') && !url.searchParams.has('prompt')) {
+        url.searchParams.set('prompt', 'consent');
+        req.url = `${url.pathname}?${url.searchParams}`;
+      }
       console.log(`idp: /authorize prompt=${url.searchParams.get('prompt') ?? '-'} redirect_uri=${url.searchParams.get('redirect_uri')}`);
       if (faults.authorizeDelayMs > 0) await new Promise((r) => setTimeout(r, faults.authorizeDelayMs));
     }

@@ -67,3 +67,14 @@ export class AppPage {
     await this.info.attach(name, { body: await this.page.screenshot({ fullPage: true }), contentType: 'image/png' });
   }
 }
+
+/** `app` and `count - 1` more tabs of its browser context, each on the home page. */
+export async function openTabs(app: AppPage, count: number, info: TestInfo): Promise<AppPage[]> {
+  const tabs = [app];
+  for (let i = 1; i < count; i += 1) {
+    const tab = new AppPage(await app.page.context().newPage(), info);
+    await tab.goto('/');
+    tabs.push(tab);
+  }
+  return tabs;
+}

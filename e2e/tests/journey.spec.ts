@@ -117,11 +117,8 @@ test('after Log Out no renewal is attempted, even past the old expiry', async ({
   expect(silentRequests).toHaveLength(0);
 });
 
-test('with localLogoutOnly, Log Out clears this app only and the provider session lives on', async ({ app, page }) => {
-  await page.context().route('**/auth_config.json', async (route) => {
-    const config = await (await route.fetch()).json();
-    await route.fulfill({ json: { ...config, localLogoutOnly: true } });
-  });
+test('with localLogoutOnly, Log Out clears this app only and the provider session lives on', async ({ app, page, configure }) => {
+  await configure({ localLogoutOnly: true });
   await app.goto('/');
   await app.login();
   const providerPages: string[] = [];

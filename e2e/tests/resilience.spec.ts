@@ -20,7 +20,7 @@ test('a tab that slept past the due time renews at once when it wakes', async ({
 });
 
 test('provider down at the due time, back before expiry: retried with backoff, session kept, new keys followed', async ({ app, page, idp }) => {
-  await idp.restart(120); // a 30-second window between the due time and expiry
+  await idp.restart({ ttl: 120 }); // a 30-second window between the due time and expiry
   await page.clock.install();
   await app.goto('/');
   await app.login();
@@ -34,7 +34,7 @@ test('provider down at the due time, back before expiry: retried with backoff, s
   expect(await app.accessToken()).toBe(token); // a transient error never discards a valid token
   await app.shot('provider down: retrying');
 
-  await idp.start(120); // same sessions, a new signing key
+  await idp.start({ ttl: 120 }); // same sessions, a new signing key
   await expect(app.lastRenewal()).toContainText('succeeded', { timeout: 20_000 });
   await expect(app.attempts()).toHaveText('0');
   expect(await app.accessToken()).not.toBe(token);
@@ -46,7 +46,7 @@ test('provider down at the due time, back before expiry: retried with backoff, s
 });
 
 test('provider down past expiry: the session shows as expired with Retry and Log In; Retry works once it is back', async ({ app, page, idp }) => {
-  await idp.restart(120);
+  await idp.restart({ ttl: 120 });
   await page.clock.install();
   await app.goto('/');
   await app.login();
@@ -59,7 +59,7 @@ test('provider down past expiry: the session shows as expired with Retry and Log
   await expect(app.expiredAlert().getByRole('button', { name: 'Log In' })).toBeVisible();
   await app.shot('expired while the provider is down');
 
-  await idp.start(120);
+  await idp.start({ ttl: 120 });
   await app.expiredAlert().getByRole('button', { name: 'Retry' }).click();
   await expect(app.lastRenewal()).toContainText(/succeeded at [\d:]+ \(manual\)/);
   await expect(app.expiredAlert()).toHaveCount(0);

@@ -24,11 +24,8 @@ async function holdSilentAnswer(page: Page) {
 const renewalEnded = (page: Page) =>
   page.waitForEvent('console', { predicate: (m) => /^renewal: /.test(m.text()) && !/no session/.test(m.text()), timeout: 15_000 });
 
-test('Log Out while a renewal is in flight: its late answer stores nothing, and a reload stays logged out', async ({ app, page }) => {
-  await page.context().route('**/auth_config.json', async (route) => {
-    const config = await (await route.fetch()).json();
-    await route.fulfill({ json: { ...config, localLogoutOnly: true, renewalTimeoutMs: 10_000 } });
-  });
+test('Log Out while a renewal is in flight: its late answer stores nothing, and a reload stays logged out', async ({ app, page, configure }) => {
+  await configure({ localLogoutOnly: true, renewalTimeoutMs: 10_000 });
   await app.goto('/');
   await app.login();
   const held = await holdSilentAnswer(page);
@@ -49,11 +46,8 @@ test('Log Out while a renewal is in flight: its late answer stores nothing, and 
   expect(await app.stored()).toEqual(LOGGED_OUT);
 });
 
-test('Log Out in one tab while another tab renews: the renewing tab drops its answer and no tab signs back in', async ({ app, page }) => {
-  await page.context().route('**/auth_config.json', async (route) => {
-    const config = await (await route.fetch()).json();
-    await route.fulfill({ json: { ...config, renewalTimeoutMs: 10_000 } });
-  });
+test('Log Out in one tab while another tab renews: the renewing tab drops its answer and no tab signs back in', async ({ app, page, configure }) => {
+  await configure({ renewalTimeoutMs: 10_000 });
   await app.goto('/');
   await app.login();
   const other = new AppPage(await page.context().newPage(), test.info());

@@ -1,23 +1,14 @@
 // Many tabs, one session: one renewal per token lifetime however many tabs are open, and logout
 // and login reaching every tab.
 import { test, expect, isSilentAuthorize } from '../fixtures';
-import { ALICE, AppPage } from '../pages/app';
+import { ALICE, AppPage, openTabs } from '../pages/app';
 
-async function openTabs(app: AppPage, count: number): Promise<AppPage[]> {
-  const tabs = [app];
-  for (let i = 1; i < count; i += 1) {
-    const tab = new AppPage(await app.page.context().newPage(), test.info());
-    await tab.goto('/');
-    tabs.push(tab);
-  }
-  return tabs;
-}
 
 test('five tabs over three token lifetimes: the provider sees three renewals, not fifteen', async ({ app, idp }) => {
   test.slow();
   await app.goto('/');
   await app.login();
-  const tabs = await openTabs(app, 5);
+  const tabs = await openTabs(app, 5, test.info());
   for (const tab of tabs) await expect(tab.userName()).toHaveText(ALICE.name);
   const before = (await idp.stats()).authorizeSilent;
   const firstExpiry = await app.expiresAt();
@@ -38,7 +29,7 @@ test('five tabs over three token lifetimes: the provider sees three renewals, no
 
 test('logging out in one tab logs out every tab within a second; logging in signs them in', async ({ app }) => {
   await app.goto('/');
-  const [, other] = await openTabs(app, 2);
+  const [, other] = await openTabs(app, 2, test.info());
   await app.login();
   await expect(other.userName()).toHaveText(ALICE.name, { timeout: 1000 });
   await app.logoutButton().click();
@@ -50,7 +41,7 @@ test('logging out in one tab logs out every tab within a second; logging in sign
 test('when the tab renewing for all closes mid-renewal, another tab takes over', async ({ app, idp }) => {
   await app.goto('/');
   await app.login();
-  const [, survivor] = await openTabs(app, 2);
+  const [, survivor] = await openTabs(app, 2, test.info());
   await expect(survivor.userName()).toHaveText(ALICE.name);
   const token = await survivor.accessToken();
 

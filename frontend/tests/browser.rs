@@ -10,6 +10,7 @@ use frontend::auth::browser::keys::{self as jwks, Jwk};
 use frontend::auth::browser::{frame as silent, locks, store};
 use frontend::auth::protocol::error::{AuthError, TimeoutStep, TokenError};
 use frontend::auth::protocol::jwt;
+use frontend::auth::protocol::paths::FrameStatus;
 use frontend::auth::protocol::response::MESSAGE_TYPE;
 use frontend::auth::protocol::session::Stored;
 use frontend::auth::Session;
@@ -32,8 +33,10 @@ fn fixture_jwk() -> Jwk {
 }
 
 /// Runs `f` holding the renewal lock, as every store write must.
-async fn holding<T: 'static>(f: impl FnOnce(&locks::Held) -> T + 'static) -> T {
-    locks::exclusive(Box::new(move |_, held| Box::pin(async move { f(&held) }))).await.expect("lock")
+async fn holding<T: 'static, F: std::future::Future<Output = T> + 'static>(
+    f: impl FnOnce(locks::Held) -> F + 'static,
+) -> T {
+    locks::exclusive(Box::new(move |_, held| Box::pin(f(held)))).await.expect("lock")
 }
 
 fn local_storage() -> web_sys::Storage {
@@ -49,11 +52,8 @@ async fn a_login_is_stored_in_the_tutorials_plain_format_with_its_seal() {
     local_storage().clear().expect("clear");
     assert_eq!(store::read(), Stored::Absent { generation: 0 });
     let s = session(4_102_444_800_000.0);
-    let committed = holding({
-        let s = s.clone();
-        move |held| store::commit_login(held, &s, 0)
-    })
-    .await;
+    let login = s.clone();
+    let committed = holding(move |held| async move { store::commit_login(&held, &login, 0).await }).await;
     assert_eq!(committed, Ok(1));
     let storage = local_storage();
     assert_eq!(storage.get_item("access_token").ok().flatten().as_deref(), Some(ACCESS), "plain, not JSON-quoted");
@@ -72,12 +72,15 @@ async fn after_log_out_no_commit_in_flight_can_store_a_session() {
     local_storage().clear().expect("clear");
     let s = session(4_102_444_800_000.0);
     let login = s.clone();
-    let generation = holding(move |held| store::commit_login(held, &login, 0)).await.expect("login");
+    let generation =
+        holding(move |held| async move { store::commit_login(&held, &login, 0).await }).await.expect("login");
 
     // A renewal of that generation is in flight when the person logs out.
     assert_eq!(store::begin_logout(), Ok(generation + 1));
     let late = s.clone();
-    let refused = holding(move |held| store::commit_renewal(held, &late, generation)).await;
+    let refused =
+        holding(move |held| async move { store::commit_renewal(&held, &late, generation, FrameStatus::Unknown).await })
+            .await;
     assert_eq!(refused, Err(AuthError::Superseded));
     // What the logout left is no session, and is removed.
     assert_eq!(store::read(), Stored::Absent { generation: generation + 1 });
@@ -87,19 +90,21 @@ async fn after_log_out_no_commit_in_flight_can_store_a_session() {
     }
     // A login started before the logout is refused too; one started after it is stored.
     let stale = s.clone();
-    assert_eq!(holding(move |held| store::commit_login(held, &stale, generation)).await, Err(AuthError::Superseded));
+    let refused = holding(move |held| async move { store::commit_login(&held, &stale, generation).await }).await;
+    assert_eq!(refused, Err(AuthError::Superseded));
     let fresh = s.clone();
-    assert_eq!(holding(move |held| store::commit_login(held, &fresh, generation + 1)).await, Ok(generation + 2));
+    let stored = holding(move |held| async move { store::commit_login(&held, &fresh, generation + 1).await }).await;
+    assert_eq!(stored, Ok(generation + 2));
 }
 
 #[wasm_bindgen_test]
 async fn a_session_ended_by_the_provider_begins_an_empty_generation_once() {
     local_storage().clear().expect("clear");
     let s = session(4_102_444_800_000.0);
-    let generation = holding(move |held| store::commit_login(held, &s, 0)).await.expect("login");
-    assert_eq!(holding(move |held| store::end(held, generation)).await, Ok(Some(generation + 1)));
+    let generation = holding(move |held| async move { store::commit_login(&held, &s, 0).await }).await.expect("login");
+    assert_eq!(holding(move |held| async move { store::end(&held, generation) }).await, Ok(Some(generation + 1)));
     assert_eq!(store::read(), Stored::Absent { generation: generation + 1 });
-    assert_eq!(holding(move |held| store::end(held, generation)).await, Ok(None), "already over");
+    assert_eq!(holding(move |held| async move { store::end(&held, generation) }).await, Ok(None), "already over");
 }
 
 #[wasm_bindgen_test]
@@ -125,6 +130,7 @@ fn a_login_state_is_usable_once() {
     let pending = store::Pending {
         state: "st".into(),
         nonce: "n".into(),
+        verifier: Some("v".into()),
         return_to: "/profile".into(),
         created_at: js_sys::Date::now(),
         generation: 0,

@@ -12,20 +12,27 @@ use std::rc::Rc;
 use futures::future::{FutureExt as _, LocalBoxFuture, Shared};
 use yew::prelude::*;
 
+use super::browser::broadcast::{self, Message};
 use super::browser::env::{navigate, now_ms, random_unit};
 use super::browser::locks::{self, LockError};
 use super::browser::renewal::{self, Outcome};
 use super::browser::setup::AuthSetup;
-use super::browser::{login, store, tabs};
-use super::model::{Action, AuthModel, Trigger};
+use super::browser::{login, store, tabs, token_endpoint};
+use super::model::{Action, AuthModel, AuthState, Trigger};
 use super::protocol::authorize;
+use super::protocol::config::TokenStorage;
 use super::protocol::error::{AuthError, TokenError};
+use super::protocol::paths::Path;
 use super::protocol::session::{Session, Stored};
 use super::scheduler::use_renewal_scheduler;
 
 /// How long Log Out waits for a renewal holding the lock before removing the tokens anyway (the
 /// generation it began already refuses that renewal's answer).
 pub const LOGOUT_LOCK_WAIT_MS: u32 = 1_500;
+/// How long Log Out waits for the provider to revoke the refresh token before leaving.
+pub const REVOKE_WAIT_MS: u32 = 3_000;
+/// How long a reloaded page (memory storage) waits for another tab to hand it the session.
+pub const ASK_TABS_MS: u32 = 300;
 
 impl Reducible for AuthModel {
     type Action = Action;
@@ -77,9 +84,10 @@ impl AuthContext {
         }
     }
 
-    /// Completes `/callback`; resolves to the path to return to, or why the response was refused.
-    pub async fn complete_login(&self, redirect: &str) -> Result<String, AuthError> {
-        match login::complete(&self.setup, redirect).await {
+    /// Completes `/callback` from its fragment and query; resolves to the path to return to, or
+    /// why the response was refused.
+    pub async fn complete_login(&self, hash: &str, search: &str) -> Result<String, AuthError> {
+        match login::complete(&self.setup, hash, search).await {
             Ok(done) => {
                 self.model.dispatch(Action::LoggedIn { session: done.session, generation: done.generation });
                 Ok(done.return_to)
@@ -106,45 +114,7 @@ impl AuthContext {
             if inflight.borrow().as_ref().is_some_and(|r| r.generation == generation) {
                 inflight.borrow_mut().take();
             }
-            let at = now_ms();
-            let took = (at - started).round() as u64;
-            let label = trigger.label();
-            let adopted = matches!(outcome, Outcome::Adopted(_));
-            match outcome {
-                Outcome::Renewed(session) | Outcome::Adopted(session) => {
-                    let how = if adopted { "adopted another tab's session" } else { "ok" };
-                    log(web_sys::console::debug_1, format!("renewal: {how} in {took} ms ({label})"));
-                    model.dispatch(Action::Renewed { session: session.clone(), generation, trigger, adopted, at });
-                    Ok(session)
-                }
-                Outcome::Ended { error, generation } => {
-                    log(
-                        web_sys::console::warn_1,
-                        format!("renewal: the provider ended the session in {took} ms: {error}"),
-                    );
-                    model.dispatch(Action::Ended { error: error.clone(), generation, trigger, at });
-                    Err(error)
-                }
-                Outcome::Superseded => {
-                    log(
-                        web_sys::console::debug_1,
-                        format!("renewal: result dropped after {took} ms: the session changed meanwhile"),
-                    );
-                    model.dispatch(Action::RenewDropped { generation });
-                    Err(AuthError::Superseded)
-                }
-                Outcome::Failed(error) => {
-                    log(web_sys::console::warn_1, format!("renewal: failed in {took} ms ({label}): {error}"));
-                    model.dispatch(Action::RenewFailed {
-                        error: error.clone(),
-                        generation,
-                        trigger,
-                        at,
-                        jitter: random_unit(),
-                    });
-                    Err(error)
-                }
-            }
+            report(&model, outcome, generation, trigger, (now_ms() - started).round() as u64)
         };
         let future = task.boxed_local().shared();
         *self.inflight.borrow_mut() = Some(InFlight { generation, future: future.clone() });
@@ -189,9 +159,11 @@ impl AuthContext {
     }
 
     /// Logs out: begins a new generation at once (so nothing in flight can store a session again),
-    /// removes the tokens, sweeps again under the lock (waiting at most `LOGOUT_LOCK_WAIT_MS`), then
-    /// ends the provider session unless configured local-only.
+    /// removes the tokens, sweeps again under the lock (waiting at most `LOGOUT_LOCK_WAIT_MS`),
+    /// revokes the refresh token at the provider (at most `REVOKE_WAIT_MS`), then ends the provider
+    /// session unless configured local-only. Every other tab follows the new generation.
     pub fn logout(&self) {
+        let refresh_token = self.model.session().and_then(|s| s.refresh_token.clone());
         let generation = match store::begin_logout() {
             Ok(generation) => generation,
             Err(error) => {
@@ -203,7 +175,7 @@ impl AuthContext {
         // The tokens are leftovers of an older generation now: remove them at once, and again under
         // the lock, after any commit that was running (and was refused) has finished.
         store::remove_leftovers();
-        let url = authorize::logout_url(&self.setup.config, &self.setup.discovery);
+        let setup = self.setup.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let removal: locks::Task<()> = Box::new(|_, _held| Box::pin(async { store::remove_leftovers() }));
             match locks::exclusive_within(LOGOUT_LOCK_WAIT_MS, removal).await {
@@ -220,12 +192,77 @@ impl AuthContext {
                     store::remove_leftovers();
                 }
             }
-            if let Some(url) = url {
+            if let Some(rt) = refresh_token {
+                let revoke = Box::pin(token_endpoint::revoke(&setup, &rt));
+                let limit = gloo_timers::future::TimeoutFuture::new(REVOKE_WAIT_MS);
+                match futures::future::select(revoke, limit).await {
+                    futures::future::Either::Left((Ok(true), _)) => {
+                        log(web_sys::console::debug_1, "logout: refresh token revoked".into())
+                    }
+                    futures::future::Either::Left((Ok(false), _)) => {}
+                    futures::future::Either::Left((Err(error), _)) => {
+                        log(
+                            web_sys::console::warn_1,
+                            format!("logout: the refresh token could not be revoked: {error}"),
+                        );
+                    }
+                    futures::future::Either::Right(_) => {
+                        log(web_sys::console::warn_1, "logout: the revocation endpoint did not answer in time".into());
+                    }
+                }
+            }
+            if let Some(url) = authorize::logout_url(&setup.config, &setup.discovery) {
                 if let Err(error) = navigate(&url) {
                     log(web_sys::console::error_1, format!("logout: {error}"));
                 }
             }
         });
+    }
+}
+
+/// Turns a renewal's outcome into the model's action, a console line (never a token) and the
+/// result API callers wait for.
+fn report(
+    model: &UseReducerHandle<AuthModel>,
+    outcome: Outcome,
+    generation: u64,
+    trigger: Trigger,
+    took: u64,
+) -> Result<Session, AuthError> {
+    let (at, label) = (now_ms(), trigger.label());
+    let renewed = |session: Session, via: Option<Path>, frame| {
+        let how = via.map_or("adopted another tab's session".to_owned(), |p| format!("ok via {}", p.label()));
+        log(web_sys::console::debug_1, format!("renewal: {how} in {took} ms ({label})"));
+        model.dispatch(Action::Renewed { session: session.clone(), generation, trigger, via, frame, at });
+        Ok(session)
+    };
+    match outcome {
+        Outcome::Renewed { session, via, frame } => renewed(session, Some(via), frame),
+        Outcome::Adopted(session) => renewed(session, None, store::frame_status(generation)),
+        Outcome::Ended { error, generation } => {
+            log(web_sys::console::warn_1, format!("renewal: the provider ended the session in {took} ms: {error}"));
+            model.dispatch(Action::Ended { error: error.clone(), generation, trigger, at });
+            Err(error)
+        }
+        Outcome::Superseded => {
+            log(
+                web_sys::console::debug_1,
+                format!("renewal: result dropped after {took} ms: the session changed meanwhile"),
+            );
+            model.dispatch(Action::RenewDropped { generation });
+            Err(AuthError::Superseded)
+        }
+        Outcome::Failed(error) => {
+            log(web_sys::console::warn_1, format!("renewal: failed in {took} ms ({label}): {error}"));
+            model.dispatch(Action::RenewFailed {
+                error: error.clone(),
+                generation,
+                trigger,
+                at,
+                jitter: random_unit(),
+            });
+            Err(error)
+        }
     }
 }
 
@@ -238,38 +275,114 @@ pub struct AuthProviderProps {
     pub children: Html,
 }
 
-/// Owns the auth state: restores the stored session synchronously so the first render is right,
-/// follows what other tabs store, and runs the renewal scheduler.
+/// Memory storage, a reloaded page: asks the open tabs first, then the provider through the frame.
+async fn restore(model: UseReducerHandle<AuthModel>, setup: Rc<AuthSetup>) {
+    model.dispatch(Action::RestoreStarted);
+    if let Err(error) = broadcast::post(&Message::Hello) {
+        log(web_sys::console::debug_1, format!("restore: {error}"));
+    }
+    gloo_timers::future::TimeoutFuture::new(ASK_TABS_MS).await;
+    if model.session().is_some() {
+        return; // another tab answered
+    }
+    let generation = model.generation;
+    match renewal::restore(setup, generation).await {
+        Outcome::Renewed { session, frame, .. } => {
+            model.dispatch(Action::Adopted { session, generation, frame, at: now_ms() });
+        }
+        Outcome::Adopted(session) => {
+            let frame = store::frame_status(generation);
+            model.dispatch(Action::Adopted { session, generation, frame, at: now_ms() });
+        }
+        Outcome::Failed(error) => {
+            log(web_sys::console::debug_1, format!("restore: no session: {error}"));
+            model.dispatch(Action::RestoreFailed(Some(error)));
+        }
+        Outcome::Ended { .. } | Outcome::Superseded => model.dispatch(Action::RestoreFailed(None)),
+    }
+}
+
+/// Follows the other tabs: their commits and logouts through the `storage` event, and (memory
+/// storage) their sessions and questions through the broadcast channel.
+fn follow_other_tabs(
+    model: &UseReducerHandle<AuthModel>,
+    memory: bool,
+) -> (Option<gloo_events::EventListener>, Option<broadcast::Listener>) {
+    let storage = {
+        let model = model.clone();
+        tabs::watch_other_tabs(move |stored| match stored {
+            Stored::Session { session, generation } => {
+                let frame = store::frame_status(generation);
+                model.dispatch(Action::Adopted { session: *session, generation, frame, at: now_ms() })
+            }
+            Stored::Absent { generation } => {
+                model.dispatch(Action::RemoteLoggedOut { generation });
+                // Tokens a logout elsewhere could not remove (a commit raced it): remove them.
+                wasm_bindgen_futures::spawn_local(async {
+                    let task: locks::Task<()> = Box::new(|_, _held| Box::pin(async { store::remove_leftovers() }));
+                    if let Err(error) = locks::exclusive(task).await {
+                        log(web_sys::console::warn_1, format!("storage: {error}"));
+                    }
+                });
+            }
+            Stored::Changing { .. } => {}
+        })
+    };
+    if !memory {
+        return (storage, None);
+    }
+    let posted = {
+        let model = model.clone();
+        broadcast::listen(move |message| match message {
+            Message::Session { session, generation, frame } => {
+                if store::adopt_posted(&session, generation, frame) {
+                    model.dispatch(Action::Adopted { session: *session, generation, frame, at: now_ms() });
+                }
+            }
+            Message::Hello => {
+                if let Some(session) = model.session() {
+                    let answer = Message::Session {
+                        session: Box::new(session.clone()),
+                        generation: model.generation,
+                        frame: model.frame,
+                    };
+                    if let Err(error) = broadcast::post(&answer) {
+                        log(web_sys::console::debug_1, format!("tabs: {error}"));
+                    }
+                }
+            }
+        })
+    };
+    match posted {
+        Ok(listener) => (storage, Some(listener)),
+        Err(error) => {
+            log(web_sys::console::debug_1, format!("tabs: {error}"));
+            (storage, None)
+        }
+    }
+}
+
+/// Owns the auth state: restores the stored session synchronously so the first render is right
+/// (memory storage: asks the other tabs and the provider), follows what other tabs store, and runs
+/// the renewal scheduler.
 #[function_component]
 pub fn AuthProvider(props: &AuthProviderProps) -> Html {
-    let model = use_reducer(|| AuthModel::restored(store::read()));
+    let memory = props.setup.config.token_storage == TokenStorage::Memory;
+    store::configure(props.setup.config.token_storage, props.setup.config.use_refresh_tokens);
+    let model = use_reducer(|| AuthModel::restored(store::read(), store::frame_status(store::generation())));
     let inflight = use_memo((), |()| RefCell::new(None));
     let context = AuthContext { model, setup: props.setup.clone(), inflight };
     {
         let context = context.clone();
         use_effect_with((), move |()| {
-            // A session restored already expired may still be alive at the provider: try once.
+            let listeners = follow_other_tabs(&context.model, memory);
             if context.session().is_some_and(|s| s.is_expired(now_ms())) {
+                // A session restored already expired may still be alive at the provider: try once.
                 context.renew(Trigger::Scheduled);
+            } else if memory && context.state == AuthState::Anonymous && store::session_elsewhere() {
+                wasm_bindgen_futures::spawn_local(restore(context.model.clone(), context.setup.clone()));
             }
-            let model = context.model.clone();
-            let listener = tabs::watch_other_tabs(move |stored| match stored {
-                Stored::Session { session, generation } => {
-                    model.dispatch(Action::Adopted { session: *session, generation, at: now_ms() })
-                }
-                Stored::Absent { generation } => {
-                    model.dispatch(Action::RemoteLoggedOut { generation });
-                    // Tokens a logout elsewhere could not remove (a commit raced it): remove them.
-                    wasm_bindgen_futures::spawn_local(async {
-                        let task: locks::Task<()> = Box::new(|_, _held| Box::pin(async { store::remove_leftovers() }));
-                        if let Err(error) = locks::exclusive(task).await {
-                            log(web_sys::console::warn_1, format!("storage: {error}"));
-                        }
-                    });
-                }
-                Stored::Changing { .. } => {}
-            });
-            move || drop(listener)
+            move || drop(listeners)
         });
     }
     use_renewal_scheduler(&context);

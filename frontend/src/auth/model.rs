@@ -8,6 +8,7 @@
 //! renewal answered after Log Out, or a session another tab wrote before logging out, stays out.
 
 use super::protocol::error::AuthError;
+use super::protocol::paths::{FrameStatus, Path};
 use super::protocol::schedule::{self, Failures, Plan};
 use super::protocol::session::{Session, Stored};
 
@@ -24,6 +25,10 @@ pub enum AuthState {
     Ended(AuthError),
     /// Login failed (bad callback, rejected token): shown, nothing stored.
     Failed(AuthError),
+    /// Memory storage after a reload: asking the other tabs, then the provider, for the session.
+    Restoring,
+    /// Memory storage after a reload: the session could not be had back (the provider unreachable…).
+    NotRestored(AuthError),
 }
 
 /// What asked for a renewal.
@@ -58,6 +63,8 @@ pub struct RenewalRecord {
     pub at: f64,
     /// Who asked.
     pub trigger: Trigger,
+    /// The path that renewed (`None`: another tab's session, adopted).
+    pub via: Option<Path>,
     /// The new expiry, or why it failed.
     pub outcome: Result<f64, AuthError>,
 }
@@ -91,6 +98,8 @@ pub struct AuthModel {
     pub renewals: u32,
     /// Recent token lifetimes, oldest first, at most [`HISTORY`].
     pub history: Vec<LifetimeRecord>,
+    /// What this session learned about the silent frame.
+    pub frame: FrameStatus,
 }
 
 /// What can happen.
@@ -115,8 +124,11 @@ pub enum Action {
         generation: u64,
         /// Who asked.
         trigger: Trigger,
-        /// True when another tab had renewed first and this tab took its session under the lock.
-        adopted: bool,
+        /// The path that renewed; `None` when another tab had renewed first and this tab took its
+        /// session under the lock.
+        via: Option<Path>,
+        /// What is known of the silent frame now.
+        frame: FrameStatus,
         /// When (epoch ms).
         at: f64,
     },
@@ -155,9 +167,15 @@ pub enum Action {
         session: Session,
         /// Its generation.
         generation: u64,
+        /// What that session knows of the silent frame.
+        frame: FrameStatus,
         /// When this tab saw it (epoch ms).
         at: f64,
     },
+    /// Memory storage after a reload: the page asks the other tabs and the provider.
+    RestoreStarted,
+    /// No tab and no provider session gave a session back; `error` says why when it is worth saying.
+    RestoreFailed(Option<AuthError>),
     /// This tab logged out; the store began `generation`, empty.
     LoggedOut {
         /// The new generation.
@@ -176,10 +194,11 @@ fn lifetime_of(session: &Session) -> LifetimeRecord {
 }
 
 impl AuthModel {
-    /// The model of a fresh page, from what the store holds.
-    pub fn restored(stored: Stored) -> Self {
+    /// The model of a fresh page, from what the store holds and what the session learned about the
+    /// silent frame.
+    pub fn restored(stored: Stored, frame: FrameStatus) -> Self {
         match stored {
-            Stored::Session { session, generation } => Self::signed_in(*session, generation),
+            Stored::Session { session, generation } => Self { frame, ..Self::signed_in(*session, generation) },
             Stored::Absent { generation } | Stored::Changing { generation } => Self::anonymous(generation),
         }
     }
@@ -192,6 +211,7 @@ impl AuthModel {
             failures: Failures::default(),
             renewals: 0,
             history: Vec::new(),
+            frame: FrameStatus::Unknown,
         }
     }
 
@@ -259,14 +279,17 @@ impl AuthModel {
                 AuthState::Authenticated(s) => next.state = AuthState::Renewing(s.clone()),
                 _ => return None,
             },
-            Action::Renewed { session, generation, trigger, adopted, at } => {
+            Action::Renewed { session, generation, trigger, via, frame, at } => {
                 let current = self.session().filter(|_| generation == self.generation)?;
                 next.settle();
                 if session.claims.sub != current.claims.sub {
                     return Some(next); // never another user's session through a renewal
                 }
-                let trigger = if adopted { Trigger::OtherTab } else { trigger };
-                next.last_renewal = Some(RenewalRecord { at, trigger, outcome: Ok(session.expires_at) });
+                let trigger = if via.is_none() { Trigger::OtherTab } else { trigger };
+                next.last_renewal = Some(RenewalRecord { at, trigger, via, outcome: Ok(session.expires_at) });
+                if via.is_some() {
+                    next.frame = frame;
+                }
                 next.failures = Failures::default();
                 if session.access_token != current.access_token && session.expires_at >= current.expires_at {
                     next.renewals += 1;
@@ -277,7 +300,7 @@ impl AuthModel {
                 self.session().filter(|_| generation == self.generation)?;
                 next.settle();
                 let transient = error.is_transient();
-                next.last_renewal = Some(RenewalRecord { at, trigger, outcome: Err(error) });
+                next.last_renewal = Some(RenewalRecord { at, trigger, via: None, outcome: Err(error) });
                 next.failures =
                     Failures { count: self.failures.count.saturating_add(1), last_at: at, jitter, transient };
             }
@@ -286,7 +309,7 @@ impl AuthModel {
                     return None;
                 }
                 next = Self::anonymous(generation);
-                next.last_renewal = Some(RenewalRecord { at, trigger, outcome: Err(error.clone()) });
+                next.last_renewal = Some(RenewalRecord { at, trigger, via: None, outcome: Err(error.clone()) });
                 next.state = AuthState::Ended(error);
             }
             Action::RenewDropped { generation } => {
@@ -295,7 +318,7 @@ impl AuthModel {
                 }
                 next.settle();
             }
-            Action::Adopted { session, generation, at } => {
+            Action::Adopted { session, generation, frame, at } => {
                 if generation < self.generation {
                     return None; // written before a logout this tab has seen
                 }
@@ -307,13 +330,34 @@ impl AuthModel {
                         if !newer {
                             return None;
                         }
-                        next.last_renewal =
-                            Some(RenewalRecord { at, trigger: Trigger::OtherTab, outcome: Ok(session.expires_at) });
+                        next.last_renewal = Some(RenewalRecord {
+                            at,
+                            trigger: Trigger::OtherTab,
+                            via: None,
+                            outcome: Ok(session.expires_at),
+                        });
                         next.install(session, at);
                     }
                     // A login in another tab, or a session this tab could not read at start.
                     _ => next = Self::signed_in(session, generation),
                 }
+                next.frame = frame;
+            }
+            Action::RestoreStarted => {
+                if self.state != AuthState::Anonymous {
+                    return None;
+                }
+                next.state = AuthState::Restoring;
+            }
+            Action::RestoreFailed(error) => {
+                if self.state != AuthState::Restoring {
+                    return None;
+                }
+                next.state = match error {
+                    None => AuthState::Anonymous,
+                    Some(e) if e.ends_session() => AuthState::Ended(e),
+                    Some(e) => AuthState::NotRestored(e),
+                };
             }
             Action::LoggedOut { generation } => next = Self::anonymous(generation.max(self.generation)),
             Action::RemoteLoggedOut { generation } => {
@@ -368,7 +412,8 @@ mod tests {
             session: alice(access, T0 + 20.0 * MIN),
             generation,
             trigger: Trigger::Scheduled,
-            adopted,
+            via: (!adopted).then_some(Path::RefreshToken),
+            frame: FrameStatus::Blocked,
             at: T0 + 9.0 * MIN,
         }
     }
@@ -464,7 +509,8 @@ mod tests {
                     session: session("auth0|bob", "bob-1", T0 + 20.0 * MIN),
                     generation: 1,
                     trigger: Trigger::Scheduled,
-                    adopted: false,
+                    via: Some(Path::SilentFrame),
+                    frame: FrameStatus::Works,
                     at: T0,
                 },
                 Some("at-1"),
@@ -506,7 +552,12 @@ mod tests {
             row(
                 "adopting another tab's renewal",
                 signed_in(1),
-                Action::Adopted { session: alice("at-2", T0 + 20.0 * MIN), generation: 1, at: T0 },
+                Action::Adopted {
+                    session: alice("at-2", T0 + 20.0 * MIN),
+                    generation: 1,
+                    frame: FrameStatus::Unknown,
+                    at: T0,
+                },
                 Some("at-2"),
                 false,
                 1,
@@ -514,7 +565,12 @@ mod tests {
             row(
                 "adopting while renewing keeps renewing",
                 renewing(1),
-                Action::Adopted { session: alice("at-2", T0 + 20.0 * MIN), generation: 1, at: T0 },
+                Action::Adopted {
+                    session: alice("at-2", T0 + 20.0 * MIN),
+                    generation: 1,
+                    frame: FrameStatus::Unknown,
+                    at: T0,
+                },
                 Some("at-2"),
                 true,
                 1,
@@ -522,27 +578,47 @@ mod tests {
             same(
                 "adoption after logout",
                 AuthModel::anonymous(2),
-                Action::Adopted { session: alice("at-2", T0 + 20.0 * MIN), generation: 1, at: T0 },
+                Action::Adopted {
+                    session: alice("at-2", T0 + 20.0 * MIN),
+                    generation: 1,
+                    frame: FrameStatus::Unknown,
+                    at: T0,
+                },
             ),
             same(
                 "adoption of the session in use",
                 signed_in(1),
-                Action::Adopted { session: alice("at-1", T0 + 10.0 * MIN), generation: 1, at: T0 },
+                Action::Adopted {
+                    session: alice("at-1", T0 + 10.0 * MIN),
+                    generation: 1,
+                    frame: FrameStatus::Unknown,
+                    at: T0,
+                },
             ),
             same(
                 "adoption of an older session",
                 signed_in(1),
-                Action::Adopted { session: alice("at-0", T0 + 5.0 * MIN), generation: 1, at: T0 },
+                Action::Adopted {
+                    session: alice("at-0", T0 + 5.0 * MIN),
+                    generation: 1,
+                    frame: FrameStatus::Unknown,
+                    at: T0,
+                },
             ),
             same(
                 "adoption of another user in the same generation",
                 signed_in(1),
-                Action::Adopted { session: session("auth0|bob", "bob-1", T0 + 20.0 * MIN), generation: 1, at: T0 },
+                Action::Adopted {
+                    session: session("auth0|bob", "bob-1", T0 + 20.0 * MIN),
+                    generation: 1,
+                    frame: FrameStatus::Unknown,
+                    at: T0,
+                },
             ),
             row(
                 "adopting another tab's login",
                 AuthModel::anonymous(1),
-                Action::Adopted { session: alice("at-5", T0), generation: 2, at: T0 },
+                Action::Adopted { session: alice("at-5", T0), generation: 2, frame: FrameStatus::Unknown, at: T0 },
                 Some("at-5"),
                 false,
                 2,
@@ -550,7 +626,12 @@ mod tests {
             row(
                 "adopting a new user's login",
                 signed_in(1),
-                Action::Adopted { session: session("auth0|bob", "bob-1", T0), generation: 2, at: T0 },
+                Action::Adopted {
+                    session: session("auth0|bob", "bob-1", T0),
+                    generation: 2,
+                    frame: FrameStatus::Unknown,
+                    at: T0,
+                },
                 Some("bob-1"),
                 false,
                 2,
@@ -592,8 +673,11 @@ mod tests {
         assert_eq!(model.failures, Failures::default());
         assert_eq!(model.renewals, 1);
         assert!(matches!(&model.last_renewal, Some(RenewalRecord { outcome: Ok(_), trigger: Trigger::Scheduled, .. })));
+        assert_eq!(model.frame, FrameStatus::Blocked, "the renewal taught the session about the frame");
+        assert!(matches!(&model.last_renewal, Some(RenewalRecord { via: Some(Path::RefreshToken), .. })));
         let adopted = renewing(1).reduce(renewed("at-2", 1, true)).expect("adopted");
-        assert!(matches!(adopted.last_renewal, Some(RenewalRecord { trigger: Trigger::OtherTab, .. })));
+        assert!(matches!(adopted.last_renewal, Some(RenewalRecord { trigger: Trigger::OtherTab, via: None, .. })));
+        assert_eq!(adopted.frame, FrameStatus::Unknown, "another tab's result does not say how it was renewed");
     }
 
     #[test]
@@ -610,12 +694,22 @@ mod tests {
     }
 
     #[test]
+    fn a_restore_that_ends_at_the_provider_says_why() {
+        let ended = at(2, AuthState::Restoring).reduce(Action::RestoreFailed(Some(login_required()))).expect("ended");
+        assert_eq!(ended.state, AuthState::Ended(login_required()));
+        let down = at(2, AuthState::Restoring).reduce(Action::RestoreFailed(Some(unreachable()))).expect("failed");
+        assert_eq!(down.state, AuthState::NotRestored(unreachable()));
+    }
+
+    #[test]
     fn the_history_is_bounded_and_records_each_replacement() {
         let mut model = signed_in(1);
         for i in 1..=10u32 {
             let at = T0 + f64::from(i) * MIN;
             let next = alice(&format!("at-{}", i + 1), T0 + 10.0 * MIN + f64::from(i) * MIN);
-            model = model.reduce(Action::Adopted { session: next, generation: 1, at }).expect("adopted");
+            model = model
+                .reduce(Action::Adopted { session: next, generation: 1, frame: FrameStatus::Works, at })
+                .expect("adopted");
         }
         assert_eq!(model.history.len(), HISTORY);
         assert!(model.history[..HISTORY - 1].iter().all(|l| l.replaced_at.is_some()));
@@ -637,9 +731,15 @@ mod tests {
     #[test]
     fn a_restored_page_mirrors_the_store() {
         let s = alice("at-1", T0);
-        let model = AuthModel::restored(Stored::Session { session: Box::new(s.clone()), generation: 7 });
+        let stored = Stored::Session { session: Box::new(s.clone()), generation: 7 };
+        let model = AuthModel::restored(stored, FrameStatus::Blocked);
         assert_eq!((model.session(), model.generation, model.history.len()), (Some(&s), 7, 1));
-        assert_eq!(AuthModel::restored(Stored::Changing { generation: 3 }), AuthModel::anonymous(3));
-        assert_eq!(AuthModel::restored(Stored::Absent { generation: 4 }), AuthModel::anonymous(4));
+        assert_eq!(model.frame, FrameStatus::Blocked, "a reload remembers the frame is blocked");
+        let changing = AuthModel::restored(Stored::Changing { generation: 3 }, FrameStatus::Works);
+        assert_eq!(changing, AuthModel::anonymous(3));
+        assert_eq!(
+            AuthModel::restored(Stored::Absent { generation: 4 }, FrameStatus::Unknown),
+            AuthModel::anonymous(4)
+        );
     }
 }

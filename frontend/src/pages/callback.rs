@@ -1,11 +1,12 @@
-//! `/callback`: where the provider returns after login. Takes the fragment, wipes it from the
-//! address bar at once (tokens must not linger in history), verifies it, and returns to the page
-//! the user was on. An error response is shown, not swallowed, and never touches a live session.
+//! `/callback`: where the provider returns after login. Takes the answer `main` already moved out of
+//! the address bar (codes and tokens must not linger in history), completes the login, and returns
+//! to the page the user was on. An error response is shown, not swallowed, and never touches a live session.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
+use crate::auth::browser::redirect;
 use crate::auth::{use_auth, AuthError};
 use crate::widgets::login::Login;
 
@@ -18,17 +19,10 @@ pub fn Callback() -> Html {
     {
         let (auth, error) = (auth.clone(), error.clone());
         use_effect_with((), move |()| {
-            let window = web_sys::window();
-            let hash = window.as_ref().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-            let search = window.as_ref().and_then(|w| w.location().search().ok()).unwrap_or_default();
-            if let Some(history) = window.as_ref().and_then(|w| w.history().ok()) {
-                if let Err(e) = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/callback")) {
-                    web_sys::console::warn_1(&e);
-                }
-            }
-            let response = if hash.len() > 1 { hash } else { search };
+            // `main` took the answer out of the address bar before the app started.
+            let answer = redirect::take().unwrap_or_default();
             wasm_bindgen_futures::spawn_local(async move {
-                match auth.complete_login(&response).await {
+                match auth.complete_login(&answer.hash, &answer.search).await {
                     Ok(return_to) => {
                         // Only same-app paths: never an open redirect.
                         let safe = return_to.starts_with('/') && !return_to.starts_with("//");

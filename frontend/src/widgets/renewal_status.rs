@@ -5,6 +5,8 @@
 
 use yew::prelude::*;
 
+use crate::auth::protocol::config::Flow;
+use crate::auth::protocol::paths::FrameStatus;
 use crate::auth::protocol::schedule::Plan;
 use crate::auth::{use_auth, Trigger};
 use crate::format::{clock_time, epoch_ms_text, iso_time, relative};
@@ -41,11 +43,23 @@ pub fn RenewalStatus() -> Html {
     };
     let last = auth.last_renewal.as_ref().map(|r| {
         let how = r.trigger.label();
+        let via = r.via.map(|p| format!(" via {}", p.label())).unwrap_or_default();
         match &r.outcome {
-            Ok(_) => html! { <span class="ok">{ format!("succeeded at {} ({how})", clock_time(r.at)) }</span> },
+            Ok(_) => html! { <span class="ok">{ format!("succeeded at {} ({how}){via}", clock_time(r.at)) }</span> },
             Err(e) => html! { <span class="fail">{ format!("failed at {} ({how}): {e}", clock_time(r.at)) }</span> },
         }
     });
+    let path = match (auth.setup.config.flow, session.refresh_token.is_some(), auth.frame) {
+        (Flow::Implicit, _, _) => "silent frame (the tutorial's implicit flow)",
+        (Flow::Code, true, FrameStatus::Blocked) => {
+            "refresh token: the browser blocks the silent frame; renewing with refresh tokens"
+        }
+        (Flow::Code, true, FrameStatus::Works) => "refresh token (rotating); the silent frame works as a fallback",
+        (Flow::Code, true, FrameStatus::Unknown) => {
+            "refresh token (rotating); the first renewal checks the silent frame"
+        }
+        (Flow::Code, false, _) => "silent frame (code + PKCE; no refresh token)",
+    };
     let expired = session.is_expired(now);
     let retry = {
         let auth = auth.clone();
@@ -66,6 +80,8 @@ pub fn RenewalStatus() -> Html {
                 </dd>
                 <dt>{ "Next renewal" }</dt>
                 <dd data-testid="next-renewal-status">{ next }</dd>
+                <dt>{ "Renewal path" }</dt>
+                <dd data-testid="renewal-path">{ path }</dd>
                 <dt>{ "Last renewal" }</dt>
                 <dd data-testid="last-renewal">{ last.unwrap_or_else(|| html! { "none yet" }) }</dd>
                 <dt>{ "Renewals this visit" }</dt>

@@ -1,28 +1,46 @@
-//! The session store: the one place that writes the session. It lives in localStorage under the
-//! tutorial's keys, in the tutorial's exact format (plain strings, `expires_at` in whole epoch
-//! milliseconds), so a session the original app wrote is read and a tool reading the keys gets a
-//! token. Two keys of this app's own sit beside them:
+//! The session store: the one place that writes the session.
 //!
+//! **`local` storage** (the default) keeps it in localStorage under the tutorial's keys, in the
+//! tutorial's exact format (plain strings, `expires_at` in whole epoch milliseconds), so a session
+//! the original app wrote is read and a tool reading the keys gets a token; the refresh token has
+//! its own key, `refresh_token`. **`memory` storage** keeps the tokens in this page's memory only and
+//! hands them to other tabs over `BroadcastChannel` (`broadcast`); nothing token-shaped is stored.
+//!
+//! Beside them, in localStorage, values that are not secrets:
 //! - `auth.generation`: the current generation. Every login and logout starts a new one.
 //! - `auth.session`: the seal, `<generation>:<fingerprint>`, written after the tokens, telling
-//!   readers that the values are one whole session of that generation.
+//!   readers the values are one whole session of that generation (`<generation>:memory` in memory
+//!   storage: a session exists in some tab).
+//! - `auth.frame`: `<generation>:works|blocked`, what the session learned about the silent frame.
+//!
+//! And in IndexedDB, consistent across tabs, the **rotation ledger**: the generation and the
+//! fingerprint of the newest refresh token. A tab presents a refresh token only if it is that one;
+//! localStorage and BroadcastChannel reach other tabs late, and a rotating refresh token presented
+//! twice revokes the whole grant.
 //!
 //! Writes of a session need a [`Held`] renewal lock, and are refused (`Superseded`) unless the
 //! generation they were started in is still current, so a renewal in flight at Log Out, in this tab
 //! or any other, can never store its answer. Log Out's generation bump is the one write made
 //! without waiting for the lock: it can only end a session, never create one.
 //!
-//! The login requests this tab has in flight (state → nonce, return path, generation) live in
-//! sessionStorage, each usable once.
+//! The login requests this tab has in flight (state, nonce, PKCE verifier, return path, generation)
+//! live in sessionStorage, each usable once.
+
+use std::cell::{Cell, RefCell};
 
 use gloo_storage::{SessionStorage, Storage as _};
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
-use super::env::window;
+use super::broadcast::{self, frame_from, Message};
+use super::env::{now_ms, window};
+use super::idb;
 use super::locks::Held;
+use crate::auth::protocol::config::TokenStorage;
 use crate::auth::protocol::error::AuthError;
-use crate::auth::protocol::session::{RawStored, Session, Stored};
+use crate::auth::protocol::paths::FrameStatus;
+use crate::auth::protocol::session::{fingerprint, RawStored, Session, Stored};
 
 /// The tutorial's `setSession` keys.
 pub const ACCESS_TOKEN: &str = "access_token";
@@ -30,17 +48,47 @@ pub const ACCESS_TOKEN: &str = "access_token";
 pub const ID_TOKEN: &str = "id_token";
 /// Expiry key (epoch ms, written as an integer).
 pub const EXPIRES_AT: &str = "expires_at";
+/// The refresh token's own key (local storage only).
+pub const REFRESH_TOKEN: &str = "refresh_token";
 /// The current generation.
 pub const GENERATION: &str = "auth.generation";
 /// The seal of the stored session, written last.
 pub const SEAL: &str = "auth.session";
-const SESSION_KEYS: [&str; 4] = [ACCESS_TOKEN, ID_TOKEN, EXPIRES_AT, SEAL];
+/// What the session learned about the silent frame.
+pub const FRAME: &str = "auth.frame";
+const SESSION_KEYS: [&str; 6] = [ACCESS_TOKEN, ID_TOKEN, EXPIRES_AT, REFRESH_TOKEN, SEAL, FRAME];
+const MEMORY_SEAL: &str = "memory";
+
+const LEDGER_KEY: &str = "refresh";
+/// How long a tab waits for the newest refresh token to reach it before giving up for now.
+pub const SYNC_WAIT_MS: f64 = 3_000.0;
 
 const PENDING: &str = "auth.pending";
 /// A login request older than this is forgotten.
 const PENDING_TTL_MS: f64 = 10.0 * 60.0 * 1000.0;
 /// At most this many concurrent login requests are remembered.
 const PENDING_MAX: usize = 8;
+
+thread_local! {
+    static MODE: Cell<TokenStorage> = const { Cell::new(TokenStorage::Local) };
+    static LEDGER: Cell<bool> = const { Cell::new(true) };
+    static MEMORY: RefCell<Option<(Session, u64, FrameStatus)>> = const { RefCell::new(None) };
+}
+
+/// Chooses where tokens live, and whether refresh tokens (and so the ledger) are used, once,
+/// before anything is read.
+pub fn configure(mode: TokenStorage, refresh_tokens: bool) {
+    MODE.with(|m| m.set(mode));
+    LEDGER.with(|l| l.set(refresh_tokens));
+}
+
+fn ledger_used() -> bool {
+    LEDGER.with(Cell::get)
+}
+
+fn memory_mode() -> bool {
+    MODE.with(Cell::get) == TokenStorage::Memory
+}
 
 fn local() -> Result<Storage, AuthError> {
     window()?.local_storage().ok().flatten().ok_or_else(|| AuthError::Browser("localStorage is unavailable".into()))
@@ -52,6 +100,10 @@ fn set(storage: &Storage, key: &str, value: &str) -> Result<(), AuthError> {
         .map_err(|_| AuthError::Browser(format!("storage: cannot write {key} (quota or privacy mode)")))
 }
 
+fn get(storage: &Storage, key: &str) -> Option<String> {
+    storage.get_item(key).ok().flatten()
+}
+
 fn remove(storage: &Storage, keys: &[&str]) {
     for key in keys {
         if storage.remove_item(key).is_err() {
@@ -60,78 +112,191 @@ fn remove(storage: &Storage, keys: &[&str]) {
     }
 }
 
-/// The stored values as one session, or why they are not one.
+fn stored_generation(storage: &Storage) -> u64 {
+    get(storage, GENERATION).and_then(|g| g.parse().ok()).unwrap_or(0)
+}
+
+/// The stored session as one whole session of the current generation, or why it is not one.
 pub fn read() -> Stored {
     let Ok(storage) = local() else { return Stored::Absent { generation: 0 } };
-    let get = |key: &str| storage.get_item(key).ok().flatten();
+    if memory_mode() {
+        let generation = stored_generation(&storage);
+        return MEMORY.with(|m| match &*m.borrow() {
+            Some((session, g, _)) if *g == generation => {
+                Stored::Session { session: Box::new(session.clone()), generation }
+            }
+            _ => Stored::Absent { generation },
+        });
+    }
     RawStored {
-        access_token: get(ACCESS_TOKEN),
-        id_token: get(ID_TOKEN),
-        expires_at: get(EXPIRES_AT),
-        generation: get(GENERATION),
-        seal: get(SEAL),
+        access_token: get(&storage, ACCESS_TOKEN),
+        id_token: get(&storage, ID_TOKEN),
+        expires_at: get(&storage, EXPIRES_AT),
+        refresh_token: get(&storage, REFRESH_TOKEN),
+        generation: get(&storage, GENERATION),
+        seal: get(&storage, SEAL),
     }
     .interpret()
 }
 
 /// The current generation.
 pub fn generation() -> u64 {
-    match read() {
-        Stored::Session { generation, .. } | Stored::Absent { generation } | Stored::Changing { generation } => {
-            generation
+    local().map(|s| stored_generation(&s)).unwrap_or(0)
+}
+
+/// What the session of `generation` learned about the silent frame.
+pub fn frame_status(generation: u64) -> FrameStatus {
+    if memory_mode() {
+        if let Some(frame) = MEMORY.with(|m| m.borrow().as_ref().filter(|(_, g, _)| *g == generation).map(|m| m.2)) {
+            return frame;
         }
+    }
+    let Ok(storage) = local() else { return FrameStatus::Unknown };
+    match get(&storage, FRAME).as_deref().and_then(|f| f.split_once(':')) {
+        Some((g, status)) if g.parse::<u64>().ok() == Some(generation) => frame_from(status),
+        _ => FrameStatus::Unknown,
     }
 }
 
-fn write_session(storage: &Storage, session: &Session, generation: u64) -> Result<(), AuthError> {
-    set(storage, ACCESS_TOKEN, &session.access_token)?;
-    set(storage, ID_TOKEN, &session.id_token)?;
-    set(storage, EXPIRES_AT, &session.expires_at_text())?;
-    set(storage, SEAL, &session.seal(generation))
+/// Whether a session of the current generation exists in some tab (memory storage keeps only this
+/// mark across a reload): then a new page asks the other tabs, and the provider, before asking
+/// the person to log in.
+pub fn session_elsewhere() -> bool {
+    let Ok(storage) = local() else { return false };
+    let generation = stored_generation(&storage);
+    get(&storage, SEAL).is_some_and(|seal| seal == format!("{generation}:{MEMORY_SEAL}"))
+}
+
+fn write_session(storage: &Storage, session: &Session, generation: u64, frame: FrameStatus) -> Result<(), AuthError> {
+    if memory_mode() {
+        MEMORY.with(|m| *m.borrow_mut() = Some((session.clone(), generation, frame)));
+        set(storage, SEAL, &format!("{generation}:{MEMORY_SEAL}"))?;
+    } else {
+        set(storage, ACCESS_TOKEN, &session.access_token)?;
+        set(storage, ID_TOKEN, &session.id_token)?;
+        set(storage, EXPIRES_AT, &session.expires_at_text())?;
+        match &session.refresh_token {
+            Some(rt) => set(storage, REFRESH_TOKEN, rt)?,
+            None => remove(storage, &[REFRESH_TOKEN]),
+        }
+        set(storage, SEAL, &session.seal(generation))?;
+    }
+    match frame {
+        FrameStatus::Unknown => remove(storage, &[FRAME]),
+        known => set(
+            storage,
+            FRAME,
+            &format!("{generation}:{}", if known == FrameStatus::Blocked { "blocked" } else { "works" }),
+        )?,
+    }
+    Ok(())
+}
+
+/// After a commit: the ledger names the new refresh token, and (memory storage) the other tabs get
+/// the session.
+async fn publish(session: &Session, generation: u64, frame: FrameStatus) -> Result<(), AuthError> {
+    if ledger_used() {
+        let entry = format!("{generation}:{}", fingerprint(&[session.refresh_token.as_deref().unwrap_or_default()]));
+        if let Err(e) = idb::put(idb::LEDGER, LEDGER_KEY, &JsValue::from(entry)).await {
+            // Without IndexedDB (some private modes) each tab trusts its own view of the refresh token.
+            web_sys::console::warn_1(&format!("storage: the rotation ledger is unavailable ({e})").into());
+        }
+    }
+    if memory_mode() {
+        broadcast::post(&Message::Session { session: Box::new(session.clone()), generation, frame })?;
+    }
+    Ok(())
 }
 
 /// Stores a renewed session, if `generation` (the one the renewal started in) is still current.
-pub fn commit_renewal(_: &Held, session: &Session, generation: u64) -> Result<(), AuthError> {
+pub async fn commit_renewal(_: &Held, session: &Session, generation: u64, frame: FrameStatus) -> Result<(), AuthError> {
     let storage = local()?;
-    if self::generation() != generation {
+    if stored_generation(&storage) != generation {
         return Err(AuthError::Superseded);
     }
-    write_session(&storage, session, generation)
+    write_session(&storage, session, generation, frame)?;
+    publish(session, generation, frame).await
 }
 
 /// Stores a new login as the next generation, if no login or logout happened since it started
 /// (`started_in`). Returns the new generation. The tokens and their seal go first and the
 /// generation last, so other tabs see nothing until the whole session is there.
-pub fn commit_login(_: &Held, session: &Session, started_in: u64) -> Result<u64, AuthError> {
+pub async fn commit_login(_: &Held, session: &Session, started_in: u64) -> Result<u64, AuthError> {
     let storage = local()?;
-    if self::generation() != started_in {
+    if stored_generation(&storage) != started_in {
         return Err(AuthError::Superseded);
     }
     let next = started_in.saturating_add(1);
-    write_session(&storage, session, next)?;
+    write_session(&storage, session, next, FrameStatus::Unknown)?;
     set(&storage, GENERATION, &next.to_string())?;
+    publish(session, next, FrameStatus::Unknown).await?;
     Ok(next)
+}
+
+/// Takes a session another tab posted (memory storage), if its generation is current or newer
+/// (this tab's localStorage may not show the newer generation yet).
+pub fn adopt_posted(session: &Session, generation: u64, frame: FrameStatus) -> bool {
+    if generation < self::generation() {
+        return false;
+    }
+    MEMORY.with(|m| *m.borrow_mut() = Some((session.clone(), generation, frame)));
+    true
+}
+
+/// The refresh token to present for the session of `generation`, once this tab holds the one the
+/// rotation ledger names (waiting up to [`SYNC_WAIT_MS`] for it to arrive from the tab that rotated
+/// it). `Ok(None)` when the session has none. An error means "not yet": never present another.
+pub async fn refresh_token_in_sync(generation: u64) -> Result<Option<String>, AuthError> {
+    if !ledger_used() {
+        return Ok(None);
+    }
+    let named = match idb::get(idb::LEDGER, LEDGER_KEY).await {
+        Ok(value) => value.as_string().and_then(|e| {
+            let (g, print) = e.split_once(':')?;
+            (g.parse::<u64>().ok()? == generation).then(|| print.to_owned())
+        }),
+        Err(e) => {
+            web_sys::console::warn_1(&format!("storage: the rotation ledger is unavailable ({e})").into());
+            None
+        }
+    };
+    let deadline = now_ms() + SYNC_WAIT_MS;
+    loop {
+        let held = match read() {
+            Stored::Session { session, generation: g } if g == generation => session.refresh_token,
+            _ => None,
+        };
+        let current = named.as_deref().is_none_or(|print| fingerprint(&[held.as_deref().unwrap_or_default()]) == print);
+        if current {
+            return Ok(held);
+        }
+        if now_ms() >= deadline {
+            return Err(AuthError::Browser(
+                "the newest refresh token has not reached this tab yet; it will be retried".into(),
+            ));
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
 }
 
 /// The provider ended the session of `generation`: begins the next, empty, generation. `None` if
 /// `generation` is already over (then there is nothing to end).
 pub fn end(_: &Held, generation: u64) -> Result<Option<u64>, AuthError> {
     let storage = local()?;
-    if self::generation() != generation {
+    if stored_generation(&storage) != generation {
         return Ok(None);
     }
     let next = generation.saturating_add(1);
     set(&storage, GENERATION, &next.to_string())?;
-    remove(&storage, &SESSION_KEYS);
+    remove_leftovers();
     Ok(Some(next))
 }
 
 /// Log Out, first step: begins the next generation at once, so every commit still in flight, here
-/// or in another tab, is refused from now on. The tokens are removed next, under the lock
-/// ([`remove_leftovers`]).
+/// or in another tab, is refused from now on. The tokens are removed next ([`remove_leftovers`]).
 pub fn begin_logout() -> Result<u64, AuthError> {
     let storage = local()?;
-    let next = generation().saturating_add(1);
+    let next = stored_generation(&storage).saturating_add(1);
     set(&storage, GENERATION, &next.to_string())?;
     Ok(next)
 }
@@ -140,10 +305,26 @@ pub fn begin_logout() -> Result<u64, AuthError> {
 /// or a commit that raced it). A whole current session, or one being written, is left alone.
 pub fn remove_leftovers() {
     let Ok(storage) = local() else { return };
-    if let Stored::Absent { .. } = read() {
-        if SESSION_KEYS.iter().any(|k| storage.get_item(k).ok().flatten().is_some()) {
-            remove(&storage, &SESSION_KEYS);
-        }
+    let generation = stored_generation(&storage);
+    if memory_mode() {
+        MEMORY.with(|m| {
+            let mut memory = m.borrow_mut();
+            if memory.as_ref().is_some_and(|(_, g, _)| *g != generation) {
+                *memory = None;
+            }
+        });
+        // No token is stored in memory storage; only the marks of an older generation go.
+        let older = |key: &str| {
+            get(&storage, key)
+                .and_then(|v| v.split_once(':').and_then(|(g, _)| g.parse::<u64>().ok()))
+                .is_some_and(|g| g < generation)
+        };
+        let old_marks: Vec<&str> = [SEAL, FRAME].into_iter().filter(|k| older(k)).collect();
+        remove(&storage, &old_marks);
+        return;
+    }
+    if matches!(read(), Stored::Absent { .. }) && SESSION_KEYS.iter().any(|k| get(&storage, k).is_some()) {
+        remove(&storage, &SESSION_KEYS);
     }
 }
 
@@ -154,6 +335,9 @@ pub struct Pending {
     pub state: String,
     /// Request nonce.
     pub nonce: String,
+    /// The PKCE code verifier (code flow), used once at the token endpoint.
+    #[serde(default)]
+    pub verifier: Option<String>,
     /// Path to return to after login.
     pub return_to: String,
     /// When it was sent (epoch ms).

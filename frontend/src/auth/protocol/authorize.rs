@@ -1,7 +1,12 @@
 //! The requests the app sends the provider, as pure string work: the `/authorize` URL for login
-//! and for silent renewal, and the logout URL. Every value is form-encoded.
+//! and for silent renewal in either flow (with PKCE in the code flow), and the logout URL. Every
+//! value is form-encoded.
 
-use super::config::{AuthConfig, Discovery};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use super::config::{AuthConfig, Discovery, Flow};
 
 /// Which redirect the request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,21 +29,51 @@ fn with_query(endpoint: &str, pairs: &[(&str, &str)]) -> String {
     format!("{endpoint}{sep}{}", query(pairs))
 }
 
-/// The `/authorize` URL (the tutorial's `response_type=token id_token`).
-pub fn authorize_url(cfg: &AuthConfig, discovery: &Discovery, mode: Mode, state: &str, nonce: &str) -> String {
-    let redirect = match mode {
-        Mode::Login => cfg.redirect_uri.as_str(),
-        Mode::Silent => cfg.silent_redirect_uri.as_str(),
+/// The one-time values of an authorization request, kept until its answer comes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Binds the answer to this request (CSRF, RFC 6749 §10.12).
+    pub state: String,
+    /// Binds the ID token to this request (replay, OIDC Core §3.1.2.1).
+    pub nonce: String,
+    /// The PKCE code verifier (code flow only); only its S256 challenge is sent.
+    pub verifier: Option<String>,
+}
+
+/// RFC 7636 §4.2, S256: `base64url(SHA-256(verifier))`.
+pub fn pkce_challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// The redirect URI of a request: `/callback` for a login, the silent page for the frame.
+pub fn redirect_uri(cfg: &AuthConfig, mode: Mode) -> &str {
+    match mode {
+        Mode::Login => &cfg.redirect_uri,
+        Mode::Silent => &cfg.silent_redirect_uri,
+    }
+}
+
+/// The `/authorize` URL: `response_type=code` with an S256 challenge in the code flow, the
+/// tutorial's `token id_token` in the implicit one; `prompt=none` for the silent frame.
+pub fn authorize_url(cfg: &AuthConfig, discovery: &Discovery, mode: Mode, request: &Request) -> String {
+    let challenge = request.verifier.as_deref().map(pkce_challenge);
+    let response_type = match cfg.flow {
+        Flow::Code => "code",
+        Flow::Implicit => "token id_token",
     };
     let mut pairs = vec![
         ("client_id", cfg.client_id.as_str()),
-        ("response_type", "token id_token"),
-        ("redirect_uri", redirect),
+        ("response_type", response_type),
+        ("redirect_uri", redirect_uri(cfg, mode)),
         ("scope", cfg.scope.as_str()),
         ("audience", cfg.audience.as_str()),
-        ("state", state),
-        ("nonce", nonce),
+        ("state", request.state.as_str()),
+        ("nonce", request.nonce.as_str()),
     ];
+    if let Some(challenge) = challenge.as_deref() {
+        pairs.push(("code_challenge", challenge));
+        pairs.push(("code_challenge_method", "S256"));
+    }
     if mode == Mode::Silent {
         pairs.push(("prompt", "none"));
     }
@@ -71,7 +106,40 @@ pub(crate) mod tests {
             jwks_uri: "http://localhost:4000/.well-known/jwks.json".into(),
             userinfo_endpoint: None,
             end_session_endpoint: Some("http://localhost:4000/v2/logout".into()),
+            token_endpoint: Some("http://localhost:4000/oauth/token".into()),
+            revocation_endpoint: Some("http://localhost:4000/oauth/revoke".into()),
         }
+    }
+
+    fn implicit() -> AuthConfig {
+        let text = crate::auth::protocol::config::tests::LOCAL.replace("}", r#", "flow": "implicit"}"#);
+        AuthConfig::from_json(&text).expect("valid")
+    }
+
+    fn request(state: &str, nonce: &str, verifier: Option<&str>) -> Request {
+        Request { state: state.into(), nonce: nonce.into(), verifier: verifier.map(str::to_owned) }
+    }
+
+    #[test]
+    fn the_pkce_challenge_is_rfc_7636s_example() {
+        // RFC 7636 Appendix B.
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn a_code_flow_login_sends_the_challenge_never_the_verifier() {
+        let url = authorize_url(&local(), &discovery(), Mode::Login, &request("s", "n", Some("the-verifier")));
+        assert!(url.contains("response_type=code&"));
+        assert!(url.contains(&format!("&code_challenge={}&code_challenge_method=S256", pkce_challenge("the-verifier"))));
+        assert!(!url.contains("the-verifier"));
+        assert!(url.contains("scope=openid+profile+email+read%3Amessages+offline_access&"));
+        assert!(!url.contains("prompt"));
+        let silent = authorize_url(&local(), &discovery(), Mode::Silent, &request("s", "n", Some("v")));
+        assert!(silent.contains("redirect_uri=http%3A%2F%2Flocalhost%3A3001%2Fsilent&"));
+        assert!(silent.ends_with("&prompt=none"));
     }
 
     #[test]
@@ -81,7 +149,7 @@ pub(crate) mod tests {
 
     #[test]
     fn login_url_carries_every_parameter_encoded() {
-        let url = authorize_url(&local(), &discovery(), Mode::Login, "st&=", "n0");
+        let url = authorize_url(&implicit(), &discovery(), Mode::Login, &request("st&=", "n0", None));
         assert_eq!(
             url,
             "http://localhost:4000/authorize?client_id=dev-spa-client&response_type=token+id_token\
@@ -93,13 +161,13 @@ pub(crate) mod tests {
 
     #[test]
     fn silent_url_asks_for_no_prompt_and_returns_to_the_silent_page() {
-        let url = authorize_url(&local(), &discovery(), Mode::Silent, "s", "n");
+        let url = authorize_url(&implicit(), &discovery(), Mode::Silent, &request("s", "n", None));
         assert!(url.ends_with("&prompt=none"));
         assert!(url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A3001%2Fsilent&"));
         let mut d = discovery();
         d.authorization_endpoint = "http://localhost:4000/authorize?tenant=x".into();
-        assert!(authorize_url(&local(), &d, Mode::Silent, "s", "n")
-            .starts_with("http://localhost:4000/authorize?tenant=x&client_id="));
+        let url = authorize_url(&implicit(), &d, Mode::Silent, &request("s", "n", None));
+        assert!(url.starts_with("http://localhost:4000/authorize?tenant=x&client_id="));
     }
 
     #[test]

@@ -19,10 +19,14 @@ pub struct Expected<'a> {
     pub issuer: &'a str,
     /// This app's client id.
     pub client_id: &'a str,
-    /// The nonce sent with the request.
-    pub nonce: &'a str,
+    /// The nonce sent with the request; `None` for an ID token from a refresh, which answers no
+    /// authorization request.
+    pub nonce: Option<&'a str>,
     /// The access token that came with the ID token.
     pub access_token: &'a str,
+    /// Whether `at_hash` must be present (implicit flow, OIDC Core §3.2.2.10) or only checked when
+    /// it is (code flow, §3.1.3.8).
+    pub at_hash_required: bool,
     /// For a renewal: the current session's subject, which must not change.
     pub subject: Option<&'a str>,
     /// Now, in seconds since the epoch.
@@ -58,12 +62,15 @@ pub fn check(jwt: &Jwt, expected: &Expected<'_>) -> Result<(), TokenError> {
     if claims.iat - LEEWAY_SECS > expected.now_secs {
         return Err(TokenError::IssuedInFuture);
     }
-    if claims.nonce.as_deref() != Some(expected.nonce) {
-        return Err(TokenError::Nonce);
+    if let Some(nonce) = expected.nonce {
+        if claims.nonce.as_deref() != Some(nonce) {
+            return Err(TokenError::Nonce);
+        }
     }
-    // Implicit flow with an access token: at_hash is required (OIDC Core 3.2.2.10).
-    if claims.at_hash.as_deref() != Some(at_hash(expected.access_token).as_str()) {
-        return Err(TokenError::AtHash);
+    match claims.at_hash.as_deref() {
+        Some(hash) if hash != at_hash(expected.access_token) => return Err(TokenError::AtHash),
+        None if expected.at_hash_required => return Err(TokenError::AtHash),
+        _ => {}
     }
     if let Some(subject) = expected.subject {
         if claims.sub != subject {
@@ -96,8 +103,9 @@ mod tests {
         Expected {
             issuer: "http://localhost:4000",
             client_id: "client",
-            nonce: "n1",
+            nonce: Some("n1"),
             access_token: "access",
+            at_hash_required: true,
             subject: None,
             now_secs: NOW,
         }
@@ -144,6 +152,16 @@ mod tests {
         for (jwt, error) in cases {
             assert_eq!(check(&jwt, &expected()), Err(error.clone()), "{error}");
         }
+    }
+
+    #[test]
+    fn the_code_flow_checks_at_hash_when_present_and_a_refresh_has_no_nonce() {
+        let code = Expected { at_hash_required: false, ..expected() };
+        assert_eq!(check(&with("at_hash", Value::Null), &code), Ok(()));
+        assert_eq!(check(&with("at_hash", json!(at_hash("another"))), &code), Err(TokenError::AtHash));
+        let refresh = Expected { nonce: None, at_hash_required: false, subject: Some("auth0|alice"), ..expected() };
+        assert_eq!(check(&with("nonce", Value::Null), &refresh), Ok(()));
+        assert_eq!(check(&with("sub", json!("auth0|bob")), &refresh), Err(TokenError::SubjectChanged));
     }
 
     #[test]

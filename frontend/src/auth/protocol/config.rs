@@ -14,6 +14,29 @@ fn default_timeout() -> u32 {
     10_000
 }
 
+/// Which OAuth flow logs in and renews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flow {
+    /// Authorization code with PKCE (RFC 9700, RFC 10017): the default.
+    Code,
+    /// The tutorial's implicit flow (`response_type=token id_token`), kept as a mode.
+    Implicit,
+}
+
+/// Where the session's tokens live in the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenStorage {
+    /// localStorage under the tutorial's keys, plus `refresh_token`: survives reloads.
+    Local,
+    /// Memory only, shared between tabs over BroadcastChannel: nothing token-shaped in any storage.
+    Memory,
+}
+
+/// The scope that asks for a refresh token (Auth0 and OpenID Connect both use it).
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
 /// `/auth_config.json` as written by `make dev` or by hand for Auth0 (see the README).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -45,6 +68,15 @@ pub struct RawConfig {
     /// Only clear this app's session on Log Out; leave the provider session alone.
     #[serde(default)]
     pub local_logout_only: bool,
+    /// `code` (default) or `implicit`.
+    #[serde(default)]
+    pub flow: Option<Flow>,
+    /// Ask for rotating refresh tokens (`offline_access`); default true in the code flow.
+    #[serde(default)]
+    pub use_refresh_tokens: Option<bool>,
+    /// `local` (default) or `memory`.
+    #[serde(default)]
+    pub token_storage: Option<TokenStorage>,
 }
 
 /// Validated configuration.
@@ -74,6 +106,12 @@ pub struct AuthConfig {
     pub renewal_timeout_ms: u32,
     /// Logout stays local.
     pub local_logout_only: bool,
+    /// The flow.
+    pub flow: Flow,
+    /// Whether refresh tokens are asked for (code flow only).
+    pub use_refresh_tokens: bool,
+    /// Where tokens are kept.
+    pub token_storage: TokenStorage,
 }
 
 /// The parts of the OpenID discovery document the app uses.
@@ -91,6 +129,12 @@ pub struct Discovery {
     /// RP-initiated logout, when the provider has one.
     #[serde(default)]
     pub end_session_endpoint: Option<String>,
+    /// Where codes and refresh tokens are exchanged (required by the code flow).
+    #[serde(default)]
+    pub token_endpoint: Option<String>,
+    /// RFC 7009 revocation, when the provider has one: Log Out revokes the refresh token there.
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
 }
 
 /// `scheme://host[:port]` of an absolute http(s) URL, or `None`.
@@ -141,12 +185,25 @@ impl RawConfig {
         if !(1_000..=120_000).contains(&self.renewal_timeout_ms) {
             return Err(bad("`renewalTimeoutMs` must be between 1000 and 120000"));
         }
+        let flow = self.flow.unwrap_or(Flow::Code);
+        let use_refresh_tokens = match (flow, self.use_refresh_tokens) {
+            (Flow::Code, choice) => choice.unwrap_or(true),
+            (Flow::Implicit, Some(true)) => {
+                return Err(bad("`useRefreshTokens` needs `flow: \"code\"` (the implicit flow gets no refresh token)"));
+            }
+            (Flow::Implicit, _) => false,
+        };
+        let mut scope = self.scope;
+        if use_refresh_tokens && !scope.split(' ').any(|s| s == OFFLINE_ACCESS) {
+            scope.push(' ');
+            scope.push_str(OFFLINE_ACCESS);
+        }
         Ok(AuthConfig {
             issuer,
             is_auth0,
             client_id: self.client_id,
             audience: self.audience,
-            scope: self.scope,
+            scope,
             redirect_uri: self.redirect_uri,
             silent_redirect_uri: self.silent_redirect_uri,
             silent_origin,
@@ -154,6 +211,9 @@ impl RawConfig {
             api_base_url: self.api_base_url.trim_end_matches('/').to_owned(),
             renewal_timeout_ms: self.renewal_timeout_ms,
             local_logout_only: self.local_logout_only,
+            flow,
+            use_refresh_tokens,
+            token_storage: self.token_storage.unwrap_or(TokenStorage::Local),
         })
     }
 }
@@ -171,10 +231,17 @@ impl AuthConfig {
         format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'))
     }
 
-    /// Checks a discovery document belongs to the configured issuer.
+    /// Checks a discovery document belongs to the configured issuer and has what the flow needs.
     pub fn check_discovery(&self, discovery: Discovery) -> Result<Discovery, AuthError> {
         if discovery.issuer != self.issuer {
             return Err(AuthError::IssuerMismatch { expected: self.issuer.clone(), found: discovery.issuer });
+        }
+        if self.flow == Flow::Code && discovery.token_endpoint.as_deref().and_then(origin_of).is_none() {
+            return Err(AuthError::Config(
+                "the provider's discovery document has no token_endpoint, which the code flow needs \
+                 (set `flow` to \"implicit\", or check the provider)"
+                    .into(),
+            ));
         }
         Ok(discovery)
     }
@@ -199,10 +266,38 @@ pub(crate) mod tests {
         let c = local();
         assert_eq!(c.silent_origin, "http://localhost:3001");
         assert_eq!(c.api_base_url, "http://localhost:3001");
-        assert_eq!(c.scope, "openid profile email read:messages");
+        assert_eq!(c.scope, "openid profile email read:messages offline_access");
+        assert_eq!((c.flow, c.use_refresh_tokens, c.token_storage), (Flow::Code, true, TokenStorage::Local));
         assert_eq!(c.renewal_timeout_ms, 10_000);
         assert!(!c.is_auth0);
         assert_eq!(c.discovery_url(), "http://localhost:4000/.well-known/openid-configuration");
+    }
+
+    #[test]
+    fn the_flow_and_storage_modes_resolve_their_defaults() {
+        let implicit = AuthConfig::from_json(&LOCAL.replace("}", r#", "flow": "implicit"}"#)).expect("valid");
+        assert_eq!((implicit.flow, implicit.use_refresh_tokens), (Flow::Implicit, false));
+        assert_eq!(implicit.scope, "openid profile email read:messages", "no offline_access without refresh tokens");
+        let no_rt = AuthConfig::from_json(&LOCAL.replace("}", r#", "useRefreshTokens": false}"#)).expect("valid");
+        assert_eq!((no_rt.flow, no_rt.use_refresh_tokens), (Flow::Code, false));
+        assert!(!no_rt.scope.contains(OFFLINE_ACCESS));
+        let asked =
+            AuthConfig::from_json(&LOCAL.replace("}", r#", "scope": "openid offline_access"}"#)).expect("valid");
+        assert_eq!(asked.scope, "openid offline_access", "not added twice");
+        let memory = AuthConfig::from_json(&LOCAL.replace("}", r#", "tokenStorage": "memory"}"#)).expect("valid");
+        assert_eq!(memory.token_storage, TokenStorage::Memory);
+    }
+
+    #[test]
+    fn the_code_flow_needs_a_token_endpoint() {
+        let mut d = crate::auth::protocol::authorize::tests::discovery();
+        assert!(local().check_discovery(d.clone()).is_ok());
+        d.token_endpoint = None;
+        assert!(
+            matches!(local().check_discovery(d.clone()), Err(AuthError::Config(m)) if m.contains("token_endpoint"))
+        );
+        let implicit = AuthConfig::from_json(&LOCAL.replace("}", r#", "flow": "implicit"}"#)).expect("valid");
+        assert!(implicit.check_discovery(d).is_ok());
     }
 
     #[test]
@@ -269,6 +364,9 @@ pub(crate) mod tests {
             ("{".to_owned(), "auth_config.json"),
             (LOCAL.replace("}", r#", "renewalTimeoutMs": 5}"#), "renewalTimeoutMs"),
             (LOCAL.replace("}", r#", "scope": "profile"}"#), "openid"),
+            (LOCAL.replace("}", r#", "flow": "hybrid"}"#), "auth_config.json"),
+            (LOCAL.replace("}", r#", "flow": "implicit", "useRefreshTokens": true}"#), "useRefreshTokens"),
+            (LOCAL.replace("}", r#", "tokenStorage": "cookie"}"#), "auth_config.json"),
         ];
         for (text, needle) in cases {
             let err = AuthConfig::from_json(&text).expect_err(needle).to_string();
@@ -292,6 +390,8 @@ pub(crate) mod tests {
             jwks_uri: "x".into(),
             userinfo_endpoint: None,
             end_session_endpoint: None,
+            token_endpoint: None,
+            revocation_endpoint: None,
         };
         assert_eq!(
             local().check_discovery(d),

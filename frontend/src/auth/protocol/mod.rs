@@ -1,5 +1,6 @@
-//! The pure protocol rules: configuration, the URLs the app sends, the answers it parses, token
-//! decoding and claim checks, the session and its storage seal, and when to renew. Nothing here
+//! The pure protocol rules: configuration, the URLs the app sends, the answers it parses (redirects
+//! and token responses), token decoding and claim checks, the session and its storage seal, when to
+//! renew, and which way (refresh token or silent frame). Nothing here
 //! touches a browser API; it is all tested natively (`cargo test -p frontend --lib`).
 
 pub mod authorize;
@@ -7,6 +8,8 @@ pub mod claims;
 pub mod config;
 pub mod error;
 pub mod jwt;
+pub mod paths;
 pub mod response;
 pub mod schedule;
 pub mod session;
+pub mod token;

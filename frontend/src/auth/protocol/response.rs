@@ -19,13 +19,35 @@ pub struct Tokens {
     pub expires_in: u64,
 }
 
-/// A parsed redirect: its `state` and either tokens or the provider's OAuth error.
+/// What a successful redirect carries: tokens (implicit) or a code to exchange (code flow).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// The implicit flow's tokens, in the fragment.
+    Tokens(Tokens),
+    /// An authorization code, in the query, to exchange with the PKCE verifier.
+    Code(String),
+}
+
+/// A parsed redirect: its `state`, the issuer it names (RFC 9207), and a grant or the provider's
+/// OAuth error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthResponse {
     /// The request this answers.
     pub state: String,
-    /// Tokens, or `AuthError::OAuth`.
-    pub result: Result<Tokens, AuthError>,
+    /// `iss`, when the provider sends it (RFC 9207): must be the configured issuer.
+    pub iss: Option<String>,
+    /// The grant, or `AuthError::OAuth`.
+    pub result: Result<Grant, AuthError>,
+}
+
+impl AuthResponse {
+    /// The grant, once the response is known to come from `issuer` (RFC 9207 mix-up defence).
+    pub fn grant_from(self, issuer: &str) -> Result<Grant, AuthError> {
+        match &self.iss {
+            Some(iss) if iss != issuer => Err(AuthError::Token(super::error::TokenError::Issuer(iss.clone()))),
+            _ => self.result,
+        }
+    }
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -74,14 +96,19 @@ pub fn parse_params(input: &str) -> Result<Vec<(String, String)>, AuthError> {
     Ok(pairs)
 }
 
-/// Parses the fragment (or, for errors some providers put there, the query) of a redirect.
+/// Parses a redirect's fragment or query: an OAuth error, a code (code flow), or the implicit
+/// flow's tokens.
 pub fn parse_response(input: &str) -> Result<AuthResponse, AuthError> {
     let pairs = parse_params(input)?;
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
     let state = get("state").ok_or_else(|| AuthError::MalformedResponse("no state".into()))?;
+    let iss = get("iss");
     if let Some(error) = get("error") {
         let result = Err(AuthError::OAuth { error, description: get("error_description") });
-        return Ok(AuthResponse { state, result });
+        return Ok(AuthResponse { state, iss, result });
+    }
+    if let Some(code) = get("code") {
+        return Ok(AuthResponse { state, iss, result: Ok(Grant::Code(code)) });
     }
     let missing = |name: &str| AuthError::MalformedResponse(format!("no {name}"));
     let access_token = get("access_token").ok_or_else(|| missing("access_token"))?;
@@ -90,16 +117,19 @@ pub fn parse_response(input: &str) -> Result<AuthResponse, AuthError> {
     if !token_type.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::MalformedResponse(format!("token_type {token_type:?} is not Bearer")));
     }
-    let expires_in =
-        get("expires_in")
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|&s| s > 0 && s <= 366 * 24 * 3600)
-            .ok_or_else(|| AuthError::MalformedResponse("expires_in must be a positive number of seconds".into()))?;
-    Ok(AuthResponse { state, result: Ok(Tokens { access_token, id_token, expires_in }) })
+    let expires_in = get("expires_in")
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&s| s > 0 && s <= MAX_EXPIRES_IN)
+        .ok_or_else(|| AuthError::MalformedResponse("expires_in must be a positive number of seconds".into()))?;
+    Ok(AuthResponse { state, iss, result: Ok(Grant::Tokens(Tokens { access_token, id_token, expires_in })) })
 }
 
-/// The silent page forwards both parts; errors may come in either, tokens only in the fragment.
-pub fn parse_silent(hash: &str, search: &str) -> Result<AuthResponse, AuthError> {
+/// Longest access-token lifetime believed (a year); anything longer is a malformed answer.
+pub const MAX_EXPIRES_IN: u64 = 366 * 24 * 3600;
+
+/// A redirect's answer, from whichever part carries it: the fragment (implicit tokens, or errors
+/// some providers put there), else the query (codes and errors).
+pub fn parse_redirect(hash: &str, search: &str) -> Result<AuthResponse, AuthError> {
     if hash.trim_start_matches('#').is_empty() {
         parse_response(search)
     } else {
@@ -133,7 +163,7 @@ pub fn answer_in_message(
         return None;
     }
     let message = message?;
-    match parse_silent(&message.hash, &message.search) {
+    match parse_redirect(&message.hash, &message.search) {
         Ok(response) if response.state == expected_state => Some(Ok(response)),
         Ok(_) => None, // an older request's answer, or a replay
         Err(e) => Some(Err(e)),
@@ -151,7 +181,8 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(r.state, "s+1");
-        assert_eq!(r.result, Ok(Tokens { access_token: "a.b.c".into(), id_token: "x.y.z".into(), expires_in: 7200 }));
+        let tokens = Tokens { access_token: "a.b.c".into(), id_token: "x.y.z".into(), expires_in: 7200 };
+        assert_eq!(r.result, Ok(Grant::Tokens(tokens)));
     }
 
     #[test]
@@ -161,8 +192,18 @@ mod tests {
         assert_eq!(r.state, "s");
         assert!(r.result.as_ref().is_err_and(AuthError::ends_session));
         assert_eq!(r.result.expect_err("error").to_string(), "login_required: End-User authentication is required");
-        let from_query = parse_silent("", "?error=consent_required&state=q").expect("parses");
+        let from_query = parse_redirect("", "?error=consent_required&state=q").expect("parses");
         assert_eq!(from_query.state, "q");
+    }
+
+    #[test]
+    fn a_code_response_parses_and_its_issuer_is_checked() {
+        let r = parse_redirect("", "?code=abc&state=s&iss=http%3A%2F%2Flocalhost%3A4000").expect("parses");
+        assert_eq!((r.state.as_str(), r.iss.as_deref()), ("s", Some("http://localhost:4000")));
+        assert_eq!(r.clone().grant_from("http://localhost:4000"), Ok(Grant::Code("abc".into())));
+        assert!(matches!(r.grant_from("http://other"), Err(AuthError::Token(_))), "mix-up: another issuer's code");
+        let no_iss = parse_redirect("#", "?code=abc&state=s").expect("parses");
+        assert_eq!(no_iss.grant_from("http://localhost:4000"), Ok(Grant::Code("abc".into())));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::jwt::{self, IdClaims};
 use super::schedule::Lifetime;
 
 /// Tokens in use and what they say.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Session {
     /// Bearer token for the API.
     pub access_token: String,
@@ -23,8 +23,21 @@ pub struct Session {
     pub id_token: String,
     /// Access-token expiry, whole epoch milliseconds (the tutorial's `expires_at`).
     pub expires_at: f64,
+    /// The rotating refresh token, when the provider granted one (code flow).
+    pub refresh_token: Option<String>,
     /// Claims of the ID token.
     pub claims: IdClaims,
+}
+
+/// Never prints a token: a `{:?}` in a log or a panic message shows who and until when, not what.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("sub", &self.claims.sub)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
@@ -35,7 +48,12 @@ impl Session {
             return Err(TokenError::Malformed("expires_at is not a time".into()));
         }
         let claims = jwt::decode(&id_token)?.claims;
-        Ok(Self { access_token, id_token, expires_at: expires_at.round(), claims })
+        Ok(Self { access_token, id_token, expires_at: expires_at.round(), refresh_token: None, claims })
+    }
+
+    /// The same session holding `refresh_token`.
+    pub fn with_refresh_token(self, refresh_token: Option<String>) -> Self {
+        Self { refresh_token, ..self }
     }
 
     /// Issue and expiry times for scheduling (issue time from `iat`, never after expiry).
@@ -61,15 +79,17 @@ impl Session {
 
     /// The seal stored after the tokens: `<generation>:<fingerprint of the stored values>`.
     pub fn seal(&self, generation: u64) -> String {
-        format!("{generation}:{}", fingerprint(&self.access_token, &self.id_token, &self.expires_at_text()))
+        let refresh = self.refresh_token.as_deref().unwrap_or_default();
+        format!("{generation}:{}", fingerprint(&[&self.access_token, &self.id_token, &self.expires_at_text(), refresh]))
     }
 }
 
-/// A short SHA-256 digest of the stored values, so a reader can tell a whole session from keys of
-/// two different sessions (another tab halfway through writing).
-pub fn fingerprint(access_token: &str, id_token: &str, expires_at: &str) -> String {
+/// A short SHA-256 digest of stored values, so a reader can tell a whole session from keys of two
+/// different sessions (another tab halfway through writing), or name a refresh token without
+/// storing it.
+pub fn fingerprint(parts: &[&str]) -> String {
     let mut hash = Sha256::new();
-    for part in [access_token, id_token, expires_at] {
+    for part in parts {
         hash.update(part.as_bytes());
         hash.update(b"\n");
     }
@@ -107,6 +127,8 @@ pub struct RawStored {
     pub id_token: Option<String>,
     /// `expires_at`.
     pub expires_at: Option<String>,
+    /// `refresh_token`.
+    pub refresh_token: Option<String>,
     /// The current generation (absent: 0, an origin that never logged in or out with this app).
     pub generation: Option<String>,
     /// The seal of the stored session.
@@ -133,6 +155,8 @@ impl RawStored {
         else {
             return Stored::Changing { generation };
         };
+        let refresh = self.refresh_token.as_deref().map(unquote);
+        let session = session.with_refresh_token(refresh.map(str::to_owned));
         let sealed =
             self.seal.as_deref().map(|s| s.split_once(':').and_then(|(g, p)| Some((g.parse::<u64>().ok()?, p))));
         match sealed {
@@ -142,7 +166,7 @@ impl RawStored {
                 if sealed < generation {
                     return Stored::Absent { generation }; // leftovers from before a logout
                 }
-                if sealed > generation || print != fingerprint(access, id, expires) {
+                if sealed > generation || print != fingerprint(&[access, id, expires, refresh.unwrap_or_default()]) {
                     return Stored::Changing { generation };
                 }
                 Stored::Session { session: Box::new(session), generation }
@@ -185,6 +209,7 @@ pub(crate) mod tests {
             access_token: Some(s.access_token.clone()),
             id_token: Some(s.id_token.clone()),
             expires_at: Some(s.expires_at_text()),
+            refresh_token: s.refresh_token.clone(),
             generation: generation.map(|g| g.to_string()),
             seal,
         }
@@ -210,6 +235,14 @@ pub(crate) mod tests {
         let mut mixed = raw(&s, Some(3), Some(s.seal(3)));
         mixed.access_token = Some(other.access_token.clone());
         assert_eq!(mixed.interpret(), Stored::Changing { generation: 3 });
+        // A rotated refresh token next to the old seal.
+        let rotating = s.clone().with_refresh_token(Some("rt-1".into()));
+        let mut half_rotated = raw(&rotating, Some(3), Some(rotating.seal(3)));
+        assert!(
+            matches!(half_rotated.interpret(), Stored::Session { session, .. } if session.refresh_token.as_deref() == Some("rt-1"))
+        );
+        half_rotated.refresh_token = Some("rt-2".into());
+        assert_eq!(half_rotated.interpret(), Stored::Changing { generation: 3 });
         // Half written, or unreadable.
         let mut half = raw(&s, Some(3), Some(s.seal(3)));
         half.id_token = None;
@@ -222,6 +255,15 @@ pub(crate) mod tests {
         assert_eq!(bad_seal.interpret(), Stored::Absent { generation: 3 });
         bad_seal.seal = Some("3".into());
         assert_eq!(bad_seal.interpret(), Stored::Absent { generation: 3 });
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_token() {
+        let s =
+            session("alice", "secret-access", 1_800_000_000_000.0).with_refresh_token(Some("secret-refresh".into()));
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("secret") && !shown.contains(&s.id_token), "{shown}");
+        assert!(shown.contains("alice"));
     }
 
     #[test]

@@ -1,0 +1,40 @@
+// The three renewal paths `make bench` measures, as configuration overrides of /auth_config.json,
+// and what "a provider call for a renewal" is for each (from the provider's own counts).
+export const MODES = [
+  { name: 'refresh token', config: { flow: 'code', useRefreshTokens: true }, via: 'refresh token' },
+  { name: 'code + PKCE frame', config: { flow: 'code', useRefreshTokens: false }, via: 'silent frame' },
+  { name: 'implicit frame', config: { flow: 'implicit', useRefreshTokens: false }, via: 'silent frame' },
+];
+
+export const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** Serves /auth_config.json with `overrides` to every page of `context`. */
+export async function configure(context, overrides) {
+  await context.route('**/auth_config.json', async (route) => {
+    const config = await (await route.fetch()).json();
+    await route.fulfill({ json: { ...config, ...overrides } });
+  });
+}
+
+/** Provider calls that renew: silent /authorize for the frames, token calls for refresh tokens. */
+export function renewalCalls(mode, stats) {
+  return mode.config.useRefreshTokens ? stats.token.refresh_token + stats.token.authorization_code : stats.authorizeSilent;
+}
+
+/** Matches the app's console line for a renewal this tab did (`via` path) or adopted. */
+export const RENEWED = /^renewal: (?:ok(?: via (refresh token|silent frame))?|(adopted another tab's session)) in (\d+) ms/;
+
+export const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+
+export async function login(page, app) {
+  await page.goto(app);
+  await page.getByRole('navigation').getByRole('button', { name: 'Log In' }).click();
+  await page.getByLabel('Email').fill('alice@example.com');
+  await page.getByLabel('Password').fill('wonderland');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('user-name').waitFor();
+}

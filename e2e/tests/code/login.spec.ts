@@ -1,0 +1,91 @@
+// Code + PKCE login: the request carries only the S256 challenge, the code is exchanged once with
+// its verifier and scrubbed from the address bar; a replayed code and a tampered verifier are refused.
+import { createHash } from 'node:crypto';
+import { test, expect } from '../../fixtures';
+import { ALICE } from '../../pages/app';
+import { API, IDP } from '../../playwright.config';
+
+test('code + PKCE logs in: challenge sent, verifier only at the token endpoint, code scrubbed', async ({ app, page, idp }) => {
+  const authorizes: URL[] = [];
+  const exchanges: URLSearchParams[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.origin === IDP && url.pathname === '/authorize' && !url.searchParams.has('prompt')) authorizes.push(url);
+    if (url.origin === IDP && url.pathname === '/oauth/token') exchanges.push(new URLSearchParams(r.postData() ?? ''));
+  });
+  const before = await idp.stats();
+  await app.goto('/');
+  await app.login();
+
+  expect(authorizes).toHaveLength(1);
+  const login = authorizes[0].searchParams;
+  expect(login.get('response_type')).toBe('code');
+  expect(login.get('code_challenge_method')).toBe('S256');
+  expect(login.get('scope')).toContain('offline_access');
+  expect(login.has('code_verifier')).toBe(false);
+  expect(exchanges).toHaveLength(1);
+  const verifier = exchanges[0].get('code_verifier') ?? '';
+  expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(createHash('sha256').update(verifier).digest('base64url')).toBe(login.get('code_challenge'));
+  expect((await idp.stats()).token.authorization_code - before.token.authorization_code).toBe(1);
+
+  // Nothing of the code is left in the address bar or the history entry.
+  expect(page.url()).toBe('http://localhost:5000/');
+  const stored = await app.stored();
+  expect(stored.access_token).toMatch(/^eyJ/);
+  expect(await page.evaluate(() => localStorage.getItem('refresh_token'))).toBeTruthy();
+  await expect(page.getByTestId('renewal-path')).toContainText('refresh token');
+
+  // The token works against the API.
+  await page.getByRole('link', { name: 'Ping API' }).click();
+  await page.getByRole('button', { name: 'Call private API' }).click();
+  await expect(page.getByTestId('/api/private')).toContainText('"sub": "auth0|dev-alice"');
+  await app.shot('code flow: logged in');
+});
+
+test('a replayed code is refused by the app and by the provider; the session is unchanged', async ({ app, page, request }) => {
+  let callback = '';
+  page.on('request', (r) => { if (r.url().startsWith('http://localhost:5000/callback?')) callback = r.url(); });
+  await app.goto('/');
+  await app.login();
+  expect(callback).toContain('code=');
+  const stored = await app.stored();
+
+  await page.goto(callback);
+  await expect(page.getByRole('alert')).toContainText('your current session is unchanged');
+  await expect(page.getByRole('alert')).toContainText('unknown or already used state');
+  expect(new URL(page.url()).search).toBe('');
+  expect(await app.stored()).toEqual(stored);
+
+  // Even with the state check out of the way, the provider refuses a code used once.
+  const code = new URL(callback).searchParams.get('code') ?? '';
+  const replay = await request.post(`${IDP}/oauth/token`, {
+    form: { grant_type: 'authorization_code', client_id: 'dev-spa-client', code, redirect_uri: 'http://localhost:5000/callback', code_verifier: 'x'.repeat(43) },
+  });
+  expect(replay.status()).toBe(400);
+  expect((await replay.json()).error).toBe('invalid_grant');
+});
+
+test('a tampered PKCE verifier is refused by the provider and the error is shown', async ({ app, page }) => {
+  await page.route(`${IDP}/oauth/token`, async (route) => {
+    const body = new URLSearchParams(route.request().postData() ?? '');
+    body.set('code_verifier', `${body.get('code_verifier')?.slice(0, -1)}A`);
+    await route.continue({ postData: body.toString() });
+  });
+  await app.goto('/profile');
+  await app.loginButton().click();
+  await app.submitCredentials(ALICE);
+  await expect(page.getByRole('alert')).toContainText('Login did not complete.');
+  await expect(page.getByRole('alert')).toContainText('invalid_grant');
+  expect(new URL(page.url()).search).toBe('');
+  expect((await app.stored()).access_token).toBeNull();
+  await app.shot('code flow: tampered verifier refused');
+});
+
+test('the API refuses nothing the code flow grants: scope and audience as in the implicit flow', async ({ app, request }) => {
+  await app.goto('/');
+  await app.login();
+  const token = await app.accessToken();
+  const scoped = await request.get(`${API}/api/private-scoped`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(scoped.status()).toBe(200);
+});

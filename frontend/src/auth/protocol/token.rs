@@ -1,0 +1,169 @@
+//! The token endpoint, as pure string work: the bodies of the code exchange (RFC 6749 §4.1.3 with
+//! the PKCE verifier, RFC 7636 §4.5), the refresh (§6) and the revocation (RFC 7009 §2.1); and
+//! the strict reading of what comes back (§5.1, §5.2). A response that is not exactly what the
+//! protocol says is refused, never half-used.
+
+use serde::Deserialize;
+
+use super::authorize::query;
+use super::config::AuthConfig;
+use super::error::AuthError;
+use super::response::MAX_EXPIRES_IN;
+
+/// The body of the code exchange.
+pub fn code_exchange_body(cfg: &AuthConfig, code: &str, verifier: &str, redirect_uri: &str) -> String {
+    query(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", &cfg.client_id),
+        ("code", code),
+        ("code_verifier", verifier),
+        ("redirect_uri", redirect_uri),
+    ])
+}
+
+/// The body of a refresh.
+pub fn refresh_body(cfg: &AuthConfig, refresh_token: &str) -> String {
+    query(&[("grant_type", "refresh_token"), ("client_id", &cfg.client_id), ("refresh_token", refresh_token)])
+}
+
+/// The body of a revocation of the refresh token.
+pub fn revocation_body(cfg: &AuthConfig, refresh_token: &str) -> String {
+    query(&[("client_id", &cfg.client_id), ("token", refresh_token), ("token_type_hint", "refresh_token")])
+}
+
+/// A successful token response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenResponse {
+    /// The new access token.
+    pub access_token: String,
+    /// Its lifetime in seconds.
+    pub expires_in: u64,
+    /// A new ID token (always after a code exchange; usually after a refresh).
+    pub id_token: Option<String>,
+    /// A new refresh token: with rotation, the old one is spent.
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Success {
+    access_token: String,
+    token_type: String,
+    expires_in: Option<u64>,
+    #[serde(default)]
+    id_token: Option<String>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Failure {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// Reads a token endpoint's answer: the tokens on 200, the OAuth error on 400/401, and anything
+/// else as a provider that did not answer as the protocol says (transient: it is retried).
+pub fn parse_token_response(status: u16, body: &str) -> Result<TokenResponse, AuthError> {
+    let bad = |detail: &str| AuthError::BadAnswer { what: "token endpoint", detail: detail.to_owned() };
+    match status {
+        200 => {
+            let ok: Success =
+                serde_json::from_str(body).map_err(|_| bad("a 200 answer that is not a token response"))?;
+            if !ok.token_type.eq_ignore_ascii_case("bearer") {
+                return Err(AuthError::MalformedResponse(format!("token_type {:?} is not Bearer", ok.token_type)));
+            }
+            let expires_in = ok.expires_in.filter(|&s| s > 0 && s <= MAX_EXPIRES_IN).ok_or_else(|| {
+                AuthError::MalformedResponse("expires_in must be a positive number of seconds".into())
+            })?;
+            let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+            if ok.access_token.is_empty() {
+                return Err(AuthError::MalformedResponse("empty access_token".into()));
+            }
+            Ok(TokenResponse {
+                access_token: ok.access_token,
+                expires_in,
+                id_token: nonempty(ok.id_token),
+                refresh_token: nonempty(ok.refresh_token),
+            })
+        }
+        400 | 401 => match serde_json::from_str::<Failure>(body) {
+            Ok(f) => Err(AuthError::OAuth { error: f.error, description: f.error_description }),
+            Err(_) => Err(bad(&format!("HTTP {status} without an OAuth error"))),
+        },
+        other => Err(bad(&format!("HTTP {other}"))),
+    }
+}
+
+/// `invalid_grant`: the code or refresh token is spent, expired or revoked. For a refresh token it
+/// means "this path is over", not "try again later".
+pub fn is_invalid_grant(error: &AuthError) -> bool {
+    matches!(error, AuthError::OAuth { error, .. } if error == "invalid_grant")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::protocol::config::tests::local;
+
+    #[test]
+    fn bodies_carry_exactly_the_protocols_parameters() {
+        assert_eq!(
+            code_exchange_body(&local(), "c&1", "v", "http://localhost:5000/callback"),
+            "grant_type=authorization_code&client_id=dev-spa-client&code=c%261&code_verifier=v\
+             &redirect_uri=http%3A%2F%2Flocalhost%3A5000%2Fcallback"
+        );
+        assert_eq!(
+            refresh_body(&local(), "rt+/="),
+            "grant_type=refresh_token&client_id=dev-spa-client&refresh_token=rt%2B%2F%3D"
+        );
+        assert_eq!(revocation_body(&local(), "rt"), "client_id=dev-spa-client&token=rt&token_type_hint=refresh_token");
+    }
+
+    #[test]
+    fn a_token_response_parses() {
+        let body = r#"{"access_token":"at","token_type":"Bearer","expires_in":60,"id_token":"it","refresh_token":"rt","scope":"openid"}"#;
+        let tokens = parse_token_response(200, body).expect("parses");
+        assert_eq!(
+            tokens,
+            TokenResponse {
+                access_token: "at".into(),
+                expires_in: 60,
+                id_token: Some("it".into()),
+                refresh_token: Some("rt".into())
+            }
+        );
+        let bare =
+            parse_token_response(200, r#"{"access_token":"at","token_type":"bearer","expires_in":5}"#).expect("parses");
+        assert_eq!((bare.id_token, bare.refresh_token), (None, None));
+    }
+
+    #[test]
+    fn errors_are_typed_and_nothing_malformed_is_used() {
+        let spent =
+            parse_token_response(400, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#);
+        assert!(spent.as_ref().is_err_and(is_invalid_grant));
+        assert_eq!(spent.expect_err("error").to_string(), "invalid_grant: grant request is invalid");
+        assert!(!is_invalid_grant(&AuthError::OAuth { error: "invalid_request".into(), description: None }));
+        for (status, body) in [
+            (200, "not json"),
+            (200, r#"{"token_type":"Bearer","expires_in":60}"#),
+            (400, "<html>"),
+            (500, r#"{"error":"server_error"}"#),
+            (302, ""),
+        ] {
+            let e = parse_token_response(status, body).expect_err(body);
+            assert!(matches!(e, AuthError::BadAnswer { .. }), "{status} {body}: {e:?}");
+            assert!(e.is_transient(), "a provider misbehaving is retried later");
+        }
+        for body in [
+            r#"{"access_token":"at","token_type":"mac","expires_in":60}"#,
+            r#"{"access_token":"at","token_type":"Bearer"}"#,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":0}"#,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":99999999999}"#,
+            r#"{"access_token":"","token_type":"Bearer","expires_in":60}"#,
+        ] {
+            assert!(matches!(parse_token_response(200, body), Err(AuthError::MalformedResponse(_))), "{body}");
+        }
+    }
+}
