@@ -55,6 +55,12 @@ for name in silent private; do
   result[ours_$name]=$(measure "${header[@]}" "http://localhost:3001$path")
   result[express_$name]=$(measure "${header[@]}" "http://localhost:3101$path")
 done
+# DPoP: a bound token and one fresh proof per request (the signature and replay checks run each time).
+proof_file=$(mktemp); trap 'rm -f "$proof_file"; cleanup' EXIT INT TERM
+secs=${DURATION%s}
+echo "==> making a DPoP-bound token and $((secs * ${BENCH_DPOP_RATE:-45000})) proofs, then loading /api/private with them for $DURATION"
+node bench/dpop.mjs "$proof_file" $((secs * ${BENCH_DPOP_RATE:-45000}))
+result[ours_dpop]=$(BENCH_DPOP_FILE=$proof_file measure -s bench/dpop.lua http://localhost:3001/api/private)
 rss_loaded_kb=$(awk '/VmRSS/ {print $2}' "/proc/$backend_pid/status")
 
 echo "==> measuring the bundle and the browser-side renewal figures"
@@ -79,6 +85,10 @@ row() { # label key
   echo "|---|---|---|---|---|---|"
   row '`/silent`' silent
   row '`/api/private` (valid RS256 token)' private
+  read -r rps_d p50_d p99_d <<<"${result[ours_dpop]}"; read -r rps_b _ _ <<<"${result[ours_private]}"
+  read -r rps_x _ _ <<<"${result[express_private]}"
+  printf '| %s | %s | – | %s / %s | – | **%.1f×** Express; %.0f %% of Bearer |\n' '`/api/private` with DPoP (a fresh proof per request)' \
+    "$rps_d" "$p50_d" "$p99_d" "$(bc -l <<<"$rps_d / $rps_x")" "$(bc -l <<<"100 * $rps_d / $rps_b")"
   echo
   echo "- Backend RSS: $((rss_idle_kb / 1024)) MB idle, $((rss_loaded_kb / 1024)) MB after the load."
   echo "- First-load transfer (index.html + JS + wasm + CSS, gzip -9): $((bundle / 1024)) KB, of which wasm $((wasm_gz / 1024)) KB."

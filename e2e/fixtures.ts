@@ -66,7 +66,10 @@ export const test = base.extend<
       await page.context().unroute('**/auth_config.json');
       await page.context().route('**/auth_config.json', async (r) => {
         const config = await (await r.fetch()).json();
-        const flow = { flow: authFlow, useRefreshTokens: authFlow === 'code' };
+        // The local provider has a client per mode: implicit tokens cannot be bound (DPoP).
+        const flow = authFlow === 'code'
+          ? { flow: 'code', useRefreshTokens: true }
+          : { flow: 'implicit', useRefreshTokens: false, clientId: 'dev-spa-implicit' };
         await r.fulfill({ json: { ...config, ...flow, renewalTimeoutMs: E2E_RENEWAL_TIMEOUT_MS, ...overrides } });
       });
     };

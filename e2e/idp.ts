@@ -61,6 +61,11 @@ export class Idp {
     return (await fetch(`${IDP}/__dev/stats`)).json();
   }
 
+  /** What the provider knows of a refresh token: whether it still exists, is spent, and its key. */
+  async refreshToken(token: string): Promise<{ exists: boolean; consumed: boolean; jkt: string | null }> {
+    return (await fetch(`${IDP}/__dev/refresh-token`, { method: 'POST', body: JSON.stringify({ token }) })).json();
+  }
+
   async faults(faults: { authorizeDelayMs: number }) {
     const response = await fetch(`${IDP}/__dev/faults`, { method: 'POST', body: JSON.stringify(faults) });
     if (!response.ok) throw new Error(`faults: HTTP ${response.status}`);

@@ -25,7 +25,8 @@ if [ -n "${AUTH0_DOMAIN:-}" ]; then
 else
   # IDP_ISSUER=http://127.0.0.1:4000 puts the provider on another site than the app (the Safari case).
   provider="\"issuer\": \"${IDP_ISSUER:-http://localhost:${IDP_PORT:-4000}}\""
-  client=${IDP_CLIENT_ID:-dev-spa-client}
+  # The local provider has a client per mode: implicit tokens cannot be bound (DPoP).
+  if [ "${AUTH_FLOW:-code}" = implicit ]; then client=${IDP_IMPLICIT_CLIENT_ID:-dev-spa-implicit}; else client=${IDP_CLIENT_ID:-dev-spa-client}; fi
   audience=${AUTH0_AUDIENCE:-$api/api}
 fi
 cat > "$out" <<JSON

@@ -1,6 +1,8 @@
 //! The tutorial series' API: one public route, one that needs a valid access token, one that also
 //! needs the `read:messages` scope. Handlers say what they need by taking a [`Verified`] argument;
-//! the extractor reads the bearer token and validates it before the handler runs.
+//! the extractor reads the token and validates it before the handler runs: a bearer token
+//! (`Authorization: Bearer`, refused if it is bound to a key), or a DPoP-bound one
+//! (`Authorization: DPoP` with a `DPoP` proof of the key its `cnf.jkt` names, RFC 9449 §7).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,8 +13,34 @@ use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde_json::json;
 
+use crate::dpop::{self, Nonces, ProofError, ReplayCache};
 use crate::error::ApiError;
 use crate::jwt::{Claims, Validator};
+
+/// What checking DPoP proofs needs across requests: the replay cache, the server nonces if asked
+/// for, and the rules.
+pub struct DpopState {
+    /// Proof ids seen within the acceptance window.
+    pub replay: ReplayCache,
+    /// Server nonces, when proofs must carry one.
+    pub nonces: Option<Nonces>,
+    /// The settings.
+    pub settings: crate::config::DpopSettings,
+    /// Clock skew tolerated.
+    pub leeway_secs: u64,
+}
+
+impl DpopState {
+    /// The state for these settings.
+    pub fn new(settings: crate::config::DpopSettings, leeway_secs: u64) -> Self {
+        Self {
+            replay: ReplayCache::new(settings.replay_capacity, settings.max_age_secs + leeway_secs),
+            nonces: settings.nonce.then(|| Nonces::new(settings.max_age_secs)),
+            settings,
+            leeway_secs,
+        }
+    }
+}
 
 /// The scope `/api/private-scoped` requires, as in the tutorial series.
 pub const READ_MESSAGES: &str = "read:messages";
@@ -25,20 +53,91 @@ const MAX_TOKEN_LEN: usize = 8 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified(pub Claims);
 
-/// The token of an `Authorization: Bearer …` header, or why there is none.
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+/// How the token came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Bearer,
+    Dpop,
+}
+
+/// The scheme and token of the `Authorization` header, or why there are none.
+fn credentials(req: &HttpRequest) -> Result<(Scheme, String), ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or(ApiError::MissingToken)?;
     let value = value.to_str().map_err(|_| ApiError::InvalidToken("authorization header is not ASCII".into()))?;
     let (scheme, token) =
         value.split_once(' ').ok_or_else(|| ApiError::InvalidToken("expected `Bearer <token>`".into()))?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(ApiError::InvalidToken("expected the Bearer scheme".into()));
-    }
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
+        return Err(ApiError::InvalidToken("expected the Bearer or DPoP scheme".into()));
+    };
     let token = token.trim();
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Err(ApiError::InvalidToken("token empty or too large".into()));
     }
-    Ok(token.to_owned())
+    Ok((scheme, token.to_owned()))
+}
+
+/// The one `DPoP` header of the request (RFC 9449 §4.3: exactly one).
+fn proof_header(req: &HttpRequest) -> Result<String, ApiError> {
+    let mut proofs = req.headers().get_all("dpop");
+    match (proofs.next(), proofs.next()) {
+        (Some(proof), None) => {
+            proof.to_str().map(str::to_owned).map_err(|_| ApiError::InvalidProof(ProofError::Malformed))
+        }
+        _ => Err(ApiError::InvalidProof(ProofError::Missing)),
+    }
+}
+
+/// Checks a request's token, and its DPoP proof when the token came as `DPoP`.
+async fn verify(
+    scheme: Scheme,
+    token: String,
+    proof: Option<String>,
+    method: String,
+    url: String,
+    validator: Data<Validator>,
+    dpop_state: Data<DpopState>,
+) -> Result<Claims, ApiError> {
+    match scheme {
+        Scheme::Bearer => {
+            let claims = validator.validate(&token).await?;
+            if claims.bound_to().is_some() {
+                return Err(ApiError::InvalidToken("a DPoP-bound token was presented as a bearer token".into()));
+            }
+            Ok(claims)
+        }
+        Scheme::Dpop => {
+            let claims = validator.validate(&token).await.map_err(|e| match e {
+                ApiError::InvalidToken(why) => ApiError::InvalidDpopToken(why),
+                other => other,
+            })?;
+            let proof = proof.ok_or(ApiError::InvalidProof(ProofError::Missing))?;
+            let now = crate::jwt::now_secs();
+            let expected = dpop::Expected {
+                method: &method,
+                url: &url,
+                access_token: &token,
+                now,
+                max_age_secs: dpop_state.settings.max_age_secs,
+                leeway_secs: dpop_state.leeway_secs,
+            };
+            let key =
+                dpop::verify(&proof, &expected, &dpop_state.replay, dpop_state.nonces.as_ref()).map_err(|e| match (
+                    e,
+                    &dpop_state.nonces,
+                ) {
+                    (ProofError::UseNonce, Some(nonces)) => ApiError::UseDpopNonce(nonces.current(now)),
+                    (e, _) => ApiError::InvalidProof(e),
+                })?;
+            if claims.bound_to() != Some(key.as_str()) {
+                return Err(ApiError::InvalidDpopToken("the token is not bound to the proof's key".into()));
+            }
+            Ok(claims)
+        }
+    }
 }
 
 impl FromRequest for Verified {
@@ -46,11 +145,21 @@ impl FromRequest for Verified {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer(req);
+        let credentials = credentials(req);
+        let proof = proof_header(req);
+        let method = req.method().as_str().to_owned();
         let validator = req.app_data::<Data<Validator>>().cloned();
+        let dpop_state = req.app_data::<Data<DpopState>>().cloned();
+        let url =
+            dpop_state.as_ref().map(|d| format!("{}{}", d.settings.public_base_url, req.path())).unwrap_or_default();
         Box::pin(async move {
-            let validator = validator.ok_or(ApiError::Misconfigured)?;
-            validator.validate(&token?).await.map(Verified)
+            let (validator, dpop_state) = validator.zip(dpop_state).ok_or(ApiError::Misconfigured)?;
+            let (scheme, token) = credentials?;
+            let proof = match scheme {
+                Scheme::Dpop => Some(proof?),
+                Scheme::Bearer => None,
+            };
+            verify(scheme, token, proof, method, url, validator, dpop_state).await.map(Verified)
         })
     }
 }

@@ -46,6 +46,44 @@ pub struct Cli {
     /// Directory of the built SPA (trunk's output).
     #[arg(long, env = "SPA_DIST", default_value = "frontend/dist")]
     pub dist: PathBuf,
+    /// The API's URL as clients see it (scheme://host[:port]), which DPoP proofs' `htu` must name;
+    /// set it behind a proxy. Default: `http://localhost:<port>`.
+    #[arg(long, env = "PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+    /// How old a DPoP proof may be (its `iat`), in seconds; also how long its `jti` is remembered.
+    #[arg(long, env = "DPOP_MAX_AGE_SECS", default_value_t = 60)]
+    pub dpop_max_age_secs: u64,
+    /// Ask DPoP proofs for a server nonce (`use_dpop_nonce`, RFC 9449 §9).
+    #[arg(long, env = "DPOP_NONCE", default_value_t = false)]
+    pub dpop_nonce: bool,
+    /// How many DPoP proof ids the replay cache holds at most (about 16 bytes each); past it,
+    /// proofs are refused with 503 until older ones age out.
+    #[arg(long, env = "DPOP_REPLAY_CAPACITY", default_value_t = 1_000_000)]
+    pub dpop_replay_capacity: usize,
+}
+
+/// How the API checks DPoP proofs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DpopSettings {
+    /// The API's public base URL, normalised, without a trailing slash.
+    pub public_base_url: String,
+    /// Maximum proof age, seconds.
+    pub max_age_secs: u64,
+    /// Whether proofs must carry a server nonce.
+    pub nonce: bool,
+    /// Replay cache capacity (proof ids).
+    pub replay_capacity: usize,
+}
+
+impl Default for DpopSettings {
+    fn default() -> Self {
+        Self {
+            public_base_url: "http://localhost:3001".into(),
+            max_age_secs: 60,
+            nonce: false,
+            replay_capacity: 1_000_000,
+        }
+    }
 }
 
 /// Validated configuration shared by the HTTP handlers.
@@ -61,6 +99,8 @@ pub struct Settings {
     pub leeway: Duration,
     /// Minimum interval between unknown-`kid` JWKS refetches.
     pub jwks_min_refresh: Duration,
+    /// DPoP proof checking.
+    pub dpop: DpopSettings,
 }
 
 impl Cli {
@@ -70,7 +110,24 @@ impl Cli {
             Some(domain) => auth_rules::auth0_issuer(domain)?,
             None => self.issuer.clone(),
         };
-        Settings::new(&self.app_origin, &issuer, &self.audience, self.leeway_secs, self.jwks_min_refresh_secs)
+        let settings =
+            Settings::new(&self.app_origin, &issuer, &self.audience, self.leeway_secs, self.jwks_min_refresh_secs)?;
+        let base = self.public_base_url.clone().unwrap_or_else(|| format!("http://localhost:{}", self.port));
+        let public_base_url = crate::dpop::normalise_htu(&base)
+            .filter(|u| u.ends_with('/') && u.matches('/').count() == 3)
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .ok_or_else(|| {
+                ConfigError::Invalid(format!("PUBLIC_BASE_URL must be scheme://host[:port], got {base:?}"))
+            })?;
+        if self.dpop_max_age_secs == 0 || self.dpop_replay_capacity == 0 {
+            return Err(ConfigError::Invalid("DPOP_MAX_AGE_SECS and DPOP_REPLAY_CAPACITY must be positive".into()));
+        }
+        Ok(settings.with_dpop(DpopSettings {
+            public_base_url,
+            max_age_secs: self.dpop_max_age_secs,
+            nonce: self.dpop_nonce,
+            replay_capacity: self.dpop_replay_capacity,
+        }))
     }
 }
 
@@ -96,7 +153,13 @@ impl Settings {
             audience: audience.to_owned(),
             leeway: Duration::from_secs(leeway_secs),
             jwks_min_refresh: Duration::from_secs(jwks_min_refresh_secs),
+            dpop: DpopSettings::default(),
         })
+    }
+
+    /// The same settings with these DPoP rules.
+    pub fn with_dpop(self, dpop: DpopSettings) -> Self {
+        Self { dpop, ..self }
     }
 
     /// Where OpenID discovery lives for the issuer (Auth0's issuer ends in `/`, the local one does not).
@@ -142,6 +205,20 @@ mod tests {
                 Err(_) => assert!(settings.is_err(), "{domain:?} accepted"),
             }
         }
+    }
+
+    #[test]
+    fn the_public_base_url_is_an_origin() {
+        let settings =
+            |url: &str| Cli::parse_from(["backend".to_owned(), format!("--public-base-url={url}")]).settings();
+        assert_eq!(
+            settings("https://API.example:443/").map(|s| s.dpop.public_base_url).ok().as_deref(),
+            Some("https://api.example")
+        );
+        assert!(settings("https://api.example/v1").is_err(), "a path");
+        assert!(settings("api.example").is_err());
+        let default = Cli::parse_from(["backend", "--port", "3101"]).settings().map(|s| s.dpop.public_base_url);
+        assert_eq!(default.ok().as_deref(), Some("http://localhost:3101"));
     }
 
     #[test]

@@ -53,6 +53,15 @@ pub enum ApiError {
     /// A route takes [`crate::api::Verified`] but `configure` registered no validator: a bug.
     #[error("the server is misconfigured")]
     Misconfigured,
+    /// `Authorization: DPoP` with a token that is not acceptable, or not bound to the proof's key.
+    #[error("invalid token: {0}")]
+    InvalidDpopToken(String),
+    /// The DPoP proof failed a check of RFC 9449 §4.3.
+    #[error("invalid DPoP proof: {0}")]
+    InvalidProof(crate::dpop::ProofError),
+    /// The proof lacks this server's nonce: retry with it (sent in `DPoP-Nonce`).
+    #[error("a DPoP nonce is required")]
+    UseDpopNonce(String),
 }
 
 /// Why the issuer's key set could not be loaded.
@@ -83,11 +92,20 @@ pub enum JwksError {
 impl ApiError {
     fn challenge(&self) -> String {
         let realm = r#"Bearer realm="api""#;
+        let dpop = format!(r#"DPoP realm="api", algs="{}""#, crate::dpop::ALGS);
         match self {
-            Self::MissingToken => realm.to_owned(),
+            // RFC 9449 §7.1: a resource server may offer both schemes.
+            Self::MissingToken => format!("{realm}, {dpop}"),
             Self::InvalidToken(why) => {
                 format!(r#"{realm}, error="invalid_token", error_description="{}""#, quote_safe(why))
             }
+            Self::InvalidDpopToken(why) => {
+                format!(r#"{dpop}, error="invalid_token", error_description="{}""#, quote_safe(why))
+            }
+            Self::InvalidProof(why) => {
+                format!(r#"{dpop}, error="invalid_dpop_proof", error_description="{}""#, quote_safe(&why.to_string()))
+            }
+            Self::UseDpopNonce(_) => format!(r#"{dpop}, error="use_dpop_nonce""#),
             Self::InsufficientScope(scope) => {
                 format!(r#"{realm}, error="insufficient_scope", scope="{scope}""#)
             }
@@ -98,7 +116,10 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             Self::MissingToken => "unauthorized",
-            Self::InvalidToken(_) => "invalid_token",
+            Self::InvalidToken(_) | Self::InvalidDpopToken(_) => "invalid_token",
+            Self::InvalidProof(crate::dpop::ProofError::Busy) => "temporarily_unavailable",
+            Self::InvalidProof(_) => "invalid_dpop_proof",
+            Self::UseDpopNonce(_) => "use_dpop_nonce",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::KeysUnavailable(_) => "temporarily_unavailable",
             Self::Misconfigured => "server_error",
@@ -114,7 +135,12 @@ fn quote_safe(text: &str) -> String {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::InvalidProof(crate::dpop::ProofError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::MissingToken
+            | Self::InvalidToken(_)
+            | Self::InvalidDpopToken(_)
+            | Self::InvalidProof(_)
+            | Self::UseDpopNonce(_) => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::KeysUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Misconfigured => StatusCode::INTERNAL_SERVER_ERROR,
@@ -125,6 +151,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let Ok(value) = HeaderValue::from_str(&self.challenge()) {
             response.insert_header((header::WWW_AUTHENTICATE, value));
+        }
+        if let Self::UseDpopNonce(nonce) = self {
+            response.insert_header(("DPoP-Nonce", nonce.as_str()));
         }
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))

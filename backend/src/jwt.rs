@@ -33,9 +33,25 @@ pub struct Claims {
     /// Space-separated granted scopes (Auth0 and oidc-provider both use this form).
     #[serde(default)]
     pub scope: Option<String>,
+    /// RFC 7800 confirmation: a DPoP-bound token names its key's thumbprint here (`jkt`).
+    #[serde(default)]
+    pub cnf: Option<Confirmation>,
+}
+
+/// The `cnf` claim of a sender-constrained token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Confirmation {
+    /// RFC 9449 §6.1: the JWK SHA-256 thumbprint of the key proofs must be signed with.
+    #[serde(default)]
+    pub jkt: Option<String>,
 }
 
 impl Claims {
+    /// The thumbprint the token is bound to, if it is bound.
+    pub fn bound_to(&self) -> Option<&str> {
+        self.cnf.as_ref().and_then(|c| c.jkt.as_deref())
+    }
+
     /// Whether `scope` is one of the granted scopes (exact, space-delimited match).
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scope.as_deref().is_some_and(|s| s.split(' ').any(|granted| granted == scope))
@@ -203,7 +219,8 @@ fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> String {
     }
 }
 
-fn now_secs() -> u64 {
+/// Seconds since the epoch (0 if the clock is before it).
+pub fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
@@ -213,10 +230,10 @@ mod tests {
 
     #[test]
     fn scope_matching_is_exact() {
-        let claims = |scope: &str| Claims { sub: "u".into(), exp: 0, scope: Some(scope.into()) };
+        let claims = |scope: &str| Claims { sub: "u".into(), exp: 0, scope: Some(scope.into()), cnf: None };
         assert!(claims("openid read:messages").has_scope("read:messages"));
         assert!(!claims("openid read:messages-all").has_scope("read:messages"));
         assert!(!claims("").has_scope("read:messages"));
-        assert!(!Claims { sub: "u".into(), exp: 0, scope: None }.has_scope("read:messages"));
+        assert!(!Claims { sub: "u".into(), exp: 0, scope: None, cnf: None }.has_scope("read:messages"));
     }
 }

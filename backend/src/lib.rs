@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod config;
+pub mod dpop;
 pub mod error;
 pub mod jwt;
 pub mod silent;
@@ -26,12 +27,19 @@ pub struct AppState {
     pub validator: web::Data<Validator>,
     /// The rendered silent page.
     pub silent: web::Data<SilentPage>,
+    /// DPoP replay cache and nonces.
+    pub dpop: web::Data<api::DpopState>,
 }
 
 impl AppState {
     /// Builds the shared state from settings and a rendered silent page.
     pub fn new(settings: Settings, silent: SilentPage) -> Self {
-        Self { validator: web::Data::new(Validator::new(settings.clone())), silent: web::Data::new(silent), settings }
+        Self {
+            validator: web::Data::new(Validator::new(settings.clone())),
+            silent: web::Data::new(silent),
+            dpop: web::Data::new(api::DpopState::new(settings.dpop.clone(), settings.leeway.as_secs())),
+            settings,
+        }
     }
 }
 
@@ -40,9 +48,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     let cors = Cors::default()
         .allowed_origin(&state.settings.app_origin)
         .allowed_methods(["GET"])
-        .allowed_header(header::AUTHORIZATION)
+        .allowed_headers([header::AUTHORIZATION, header::HeaderName::from_static("dpop")])
+        .expose_headers([header::WWW_AUTHENTICATE, header::HeaderName::from_static("dpop-nonce")])
         .max_age(600);
     cfg.app_data(state.validator.clone())
+        .app_data(state.dpop.clone())
         .app_data(state.silent.clone())
         .route("/healthz", web::get().to(healthz))
         .service(

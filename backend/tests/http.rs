@@ -4,26 +4,13 @@
 mod common;
 
 use actix_web::http::{header, Method, StatusCode};
-use actix_web::{test, App};
-use backend::config::Settings;
-use backend::silent::SilentPage;
-use backend::{configure, default_headers, AppState};
+use actix_web::test;
 use common::*;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
-fn state(issuer: &str, min_refresh_secs: u64) -> AppState {
-    let settings = Settings::new(APP_ORIGIN, issuer, AUDIENCE, 5, min_refresh_secs).expect("settings");
-    let template =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../public/silent.html")).expect("silent.html");
-    AppState::new(settings.clone(), SilentPage::render(&template, &settings.app_origin).expect("render"))
-}
-
-macro_rules! app {
-    ($state:expr) => {{
-        let state = $state;
-        test::init_service(App::new().wrap(default_headers()).configure(move |cfg| configure(cfg, &state))).await
-    }};
+fn state(issuer: &str, min_refresh_secs: u64) -> backend::AppState {
+    app_state(issuer, min_refresh_secs, backend::config::DpopSettings::default())
 }
 
 async fn get_with<S>(app: &S, path: &str, headers: &[(&str, &str)]) -> (StatusCode, header::HeaderMap, Vec<u8>)
@@ -136,11 +123,12 @@ async fn valid_tokens_reach_private_routes_and_scope_is_enforced() {
 }
 
 #[actix_web::test]
-async fn a_missing_token_gets_a_bare_challenge() {
+async fn a_missing_token_gets_bare_challenges_for_both_schemes() {
     let app = app!(state("http://127.0.0.1:9", 10));
     let (status, headers, _) = get_with(&app, "/api/private", &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(header_str(&headers, header::WWW_AUTHENTICATE), r#"Bearer realm="api""#);
+    // RFC 6750 §3.1: no error code without credentials; RFC 9449 §7.1: DPoP offered beside Bearer.
+    assert_eq!(header_str(&headers, header::WWW_AUTHENTICATE), r#"Bearer realm="api", DPoP realm="api", algs="ES256""#);
 }
 
 #[actix_web::test]

@@ -3,7 +3,7 @@
 export const MODES = [
   { name: 'refresh token', config: { flow: 'code', useRefreshTokens: true }, via: 'refresh token' },
   { name: 'code + PKCE frame', config: { flow: 'code', useRefreshTokens: false }, via: 'silent frame' },
-  { name: 'implicit frame', config: { flow: 'implicit', useRefreshTokens: false }, via: 'silent frame' },
+  { name: 'implicit frame', config: { flow: 'implicit', useRefreshTokens: false, clientId: 'dev-spa-implicit' }, via: 'silent frame' },
 ];
 
 export const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',

@@ -4,7 +4,9 @@
 //
 // Configuration (environment):
 //   IDP_PORT (4000), IDP_HOST (127.0.0.1), IDP_ISSUER (http://localhost:4000)
-//   IDP_CLIENT_ID (dev-spa-client), IDP_AUDIENCE (http://localhost:3001/api)
+//   IDP_CLIENT_ID (dev-spa-client): the app's client in the code flow (PKCE, DPoP required);
+//   IDP_IMPLICIT_CLIENT_ID (dev-spa-implicit): the tutorial's implicit mode (tokens from the redirect
+//     cannot be bound, so it is a client of its own); IDP_AUDIENCE (http://localhost:3001/api)
 //   IDP_ACCESS_TOKEN_TTL seconds (7200, like Auth0), IDP_ID_TOKEN_TTL seconds (36000)
 //   IDP_REFRESH_TOKEN_ABSOLUTE_TTL seconds (2592000 = 30 days, Auth0's default): a refresh token
 //     chain ends this long after login, however often it rotates
@@ -12,15 +14,18 @@
 //     expires this long after it was issued
 //   IDP_REFRESH_TOKEN_OVERLAP seconds (0, Auth0's default): Auth0's "Rotation Overlap Period", how long
 //     a spent refresh token may still be exchanged before reuse detection revokes the grant
+//   IDP_REQUIRE_DPOP (1): code and refresh grants of the client need a DPoP proof (bound tokens)
+//   IDP_DPOP_NONCE (0): "1" makes the token endpoint ask for a DPoP nonce (use_dpop_nonce)
 //   APP_ORIGIN (http://localhost:5000), SILENT_REDIRECT_URI (http://localhost:3001/silent)
 //   IDP_AUTHORIZE_DELAY_MS (0): hold every /authorize this long (fault injection)
 //   IDP_STORE (unset): a JSON file keeping sessions and grants across restarts (memory when unset)
-//   IDP_TEST_CONTROL (unset): "1" enables GET /__dev/stats (request counts) and
-//     POST /__dev/faults {"authorizeDelayMs": n}, for the e2e suite and `make bench` only
+//   IDP_TEST_CONTROL (unset): "1" enables GET /__dev/stats (request counts),
+//     POST /__dev/faults {"authorizeDelayMs": n} and POST /__dev/refresh-token {"token": …} (exists,
+//     consumed, bound key), for the e2e suite and `make bench` only
 
 import http from 'node:http';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { EmbeddedJWK, calculateJwkThumbprint, createLocalJWKSet, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 import { USERS, authenticate, avatarSvg, claimsFor, findUser } from './users.mjs';
 import { errorPage, loggedOutPage, loginPage, logoutPage } from './pages.mjs';
@@ -31,12 +36,18 @@ const PORT = Number(env('IDP_PORT', '4000'));
 const HOST = env('IDP_HOST', '127.0.0.1');
 const ISSUER = env('IDP_ISSUER', `http://localhost:${PORT}`);
 const CLIENT_ID = env('IDP_CLIENT_ID', 'dev-spa-client');
+const IMPLICIT_CLIENT_ID = env('IDP_IMPLICIT_CLIENT_ID', 'dev-spa-implicit');
 const AUDIENCE = env('IDP_AUDIENCE', 'http://localhost:3001/api');
 const ACCESS_TTL = Number(env('IDP_ACCESS_TOKEN_TTL', '7200'));
 const ID_TTL = Number(env('IDP_ID_TOKEN_TTL', '36000'));
 const REFRESH_ABSOLUTE_TTL = Number(env('IDP_REFRESH_TOKEN_ABSOLUTE_TTL', '2592000'));
 const REFRESH_IDLE_TTL = Number(env('IDP_REFRESH_TOKEN_IDLE_TTL', '1296000'));
 const REFRESH_OVERLAP = Number(env('IDP_REFRESH_TOKEN_OVERLAP', '0'));
+// DPoP (RFC 9449): on, and required at the token endpoint for this public client's code and refresh
+// grants, so its refresh tokens are always bound (IDP_REQUIRE_DPOP=0 lets unbound clients in).
+const REQUIRE_DPOP = env('IDP_REQUIRE_DPOP', '1') === '1';
+// IDP_DPOP_NONCE=1: the token endpoint asks for a server nonce in proofs (use_dpop_nonce).
+const DPOP_NONCE = env('IDP_DPOP_NONCE', '0') === '1';
 const APP_ORIGIN = env('APP_ORIGIN', 'http://localhost:5000');
 const SILENT_URI = env('SILENT_REDIRECT_URI', 'http://localhost:3001/silent');
 const faults = { authorizeDelayMs: Number(env('IDP_AUTHORIZE_DELAY_MS', '0')) };
@@ -71,6 +82,17 @@ const provider = new Provider(ISSUER, {
     {
       client_id: CLIENT_ID,
       client_name: 'Token Renewal (local)',
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [`${APP_ORIGIN}/callback`, SILENT_URI],
+      post_logout_redirect_uris: [`${APP_ORIGIN}/`, APP_ORIGIN],
+      dpop_bound_access_tokens: REQUIRE_DPOP,
+    },
+    {
+      client_id: IMPLICIT_CLIENT_ID,
+      client_name: 'Token Renewal (tutorial mode)',
       application_type: 'web',
       token_endpoint_auth_method: 'none',
       grant_types: ['implicit', 'authorization_code', 'refresh_token'],
@@ -135,6 +157,10 @@ const provider = new Provider(ISSUER, {
   },
   features: {
     devInteractions: { enabled: false },
+    dPoP: {
+      enabled: true,
+      ...(DPOP_NONCE ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+    },
     revocation: { enabled: true },
     resourceIndicators: {
       enabled: true,
@@ -231,23 +257,47 @@ async function interaction(req, res, uid, action) {
 
 // Auth0's /userinfo accepts the API access token (its `aud` lists /userinfo too); oidc-provider's
 // refuses tokens bound to another resource. Answer it here with the same checks Auth0 makes.
+const seenProofs = new Map(); // jti → expiry (ms): a proof is good once
+
+/** Checks a DPoP proof for `GET /userinfo` with `token` (RFC 9449 §4.3); throws when it fails. */
+async function checkProof(proof, token) {
+  const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] });
+  const now = Date.now();
+  if (payload.htm !== 'GET' || payload.htu !== `${ISSUER}/userinfo`) throw new Error('proof for another request');
+  if (Math.abs(now / 1000 - payload.iat) > 60) throw new Error('stale proof');
+  if (payload.ath !== createHash('sha256').update(token).digest('base64url')) throw new Error('proof for another token');
+  if (typeof payload.jti !== 'string' || seenProofs.has(payload.jti)) throw new Error('replayed proof');
+  for (const [jti, expires] of seenProofs) if (expires < now) seenProofs.delete(jti);
+  seenProofs.set(payload.jti, now + 120_000);
+  return calculateJwkThumbprint(protectedHeader.jwk);
+}
+
+// Auth0's /userinfo accepts the API access token (its `aud` lists /userinfo too); oidc-provider's
+// refuses tokens bound to another resource. Answer it here with the same checks Auth0 makes; a
+// DPoP-bound token (cnf.jkt) is taken only as `Authorization: DPoP` with a proof of its key.
 async function userinfo(req, res) {
   const origin = req.headers.origin;
   const cors = origin === APP_ORIGIN ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
   if (req.method === 'OPTIONS') {
-    return send(res, 204, '', { ...cors, 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'authorization', 'access-control-max-age': '600' });
+    return send(res, 204, '', { ...cors, 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'authorization, dpop', 'access-control-max-age': '600' });
   }
   const json = { ...cors, 'content-type': 'application/json' };
-  const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (!token) return send(res, 401, JSON.stringify({ error: 'invalid_token' }), { ...json, 'www-authenticate': 'Bearer realm="userinfo"' });
+  const [, scheme, token] = /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i.exec(req.headers.authorization ?? '') ?? [];
+  const refuse = (challenge) => send(res, 401, JSON.stringify({ error: 'invalid_token' }), { ...json, 'www-authenticate': challenge });
+  if (!token) return refuse('Bearer realm="userinfo", DPoP algs="ES256"');
   try {
     const { payload } = await jwtVerify(token, localKeys, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'] });
+    const bound = payload.cnf?.jkt;
+    if (bound && scheme.toLowerCase() !== 'dpop') throw new Error('a bound token presented as a bearer token');
+    if (scheme.toLowerCase() === 'dpop' && bound !== await checkProof(String(req.headers.dpop ?? ''), token)) {
+      throw new Error('the proof is not from the key the token is bound to');
+    }
     const user = findUser(payload.sub);
     if (!user) throw new Error('unknown subject');
     stats.userinfo += 1;
     return send(res, 200, JSON.stringify(claimsFor(user, new Set(String(payload.scope).split(' ')))), json);
   } catch {
-    return send(res, 401, JSON.stringify({ error: 'invalid_token' }), { ...json, 'www-authenticate': 'Bearer error="invalid_token"' });
+    return refuse(scheme?.toLowerCase() === 'dpop' ? 'DPoP error="invalid_token", algs="ES256"' : 'Bearer error="invalid_token"');
   }
 }
 
@@ -257,6 +307,14 @@ const server = http.createServer(async (req, res) => {
     if (url.pathname === '/healthz') return send(res, 200, 'ok', { 'content-type': 'text/plain' });
     if (url.pathname === '/__dev/stats' && TEST_CONTROL && req.method === 'GET') {
       return send(res, 200, JSON.stringify(stats), { 'content-type': 'application/json' });
+    }
+    if (url.pathname === '/__dev/refresh-token' && TEST_CONTROL && req.method === 'POST') {
+      // What the provider knows of a refresh token, never the token itself: for tests of
+      // revocation and binding.
+      const { token } = JSON.parse((await readBody(req)) || '{}');
+      const found = typeof token === 'string' ? await provider.RefreshToken.find(token) : undefined;
+      const state = { exists: Boolean(found), consumed: Boolean(found?.consumed), jkt: found?.jkt ?? null };
+      return send(res, 200, JSON.stringify(state), { 'content-type': 'application/json' });
     }
     if (url.pathname === '/__dev/faults' && TEST_CONTROL && req.method === 'POST') {
       const body = JSON.parse((await readBody(req)) || '{}');
@@ -302,7 +360,7 @@ server.on('error', (err) => {
   process.exit(1);
 });
 server.listen(PORT, HOST, () => {
-  console.log(`idp: ${ISSUER} (client ${CLIENT_ID}, audience ${AUDIENCE}, access token ${ACCESS_TTL}s)`);
+  console.log(`idp: ${ISSUER} (clients ${CLIENT_ID}, ${IMPLICIT_CLIENT_ID}; audience ${AUDIENCE}; access token ${ACCESS_TTL}s)`);
   console.log(`idp: dev users: ${USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`);
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));

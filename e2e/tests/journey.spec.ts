@@ -79,7 +79,7 @@ test('login → profile → API → automatic and manual renewal → reload → 
 
   await test.step('the provider session ends elsewhere: a renewal says so and removes the tokens', async () => {
     const elsewhere = await page.context().newPage();
-    await elsewhere.goto(`${IDP}/v2/logout?client_id=dev-spa-client&returnTo=${encodeURIComponent('http://localhost:5000/')}`);
+    await elsewhere.goto(`${IDP}/v2/logout?client_id=dev-spa-implicit&returnTo=${encodeURIComponent('http://localhost:5000/')}`);
     await elsewhere.waitForURL('http://localhost:5000/');
     await elsewhere.close();
     const before = silentRequests.length;

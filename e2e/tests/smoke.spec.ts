@@ -1,6 +1,7 @@
 // Foundation smoke tests: the provider's login page, /silent posting to the app inside a frame,
 // the API with a real token from the provider, and CORS for the app's origin only.
 import { createHash, randomBytes } from 'node:crypto';
+import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { test, expect } from '../fixtures';
 import { ALICE } from '../pages/app';
 import { API, IDP } from '../playwright.config';
@@ -50,7 +51,7 @@ test('the API accepts a real token from the provider and enforces scope and CORS
   expect((await request.get(`${API}/api/private-scoped`, { headers: auth })).status()).toBe(200);
   const anonymous = await request.get(`${API}/api/private`);
   expect(anonymous.status()).toBe(401);
-  expect(anonymous.headers()['www-authenticate']).toBe('Bearer realm="api"');
+  expect(anonymous.headers()['www-authenticate']).toBe('Bearer realm="api", DPoP realm="api", algs="ES256"');
   const forged = await request.get(`${API}/api/private`, { headers: { Authorization: `Bearer ${token.slice(0, -4)}AAAA` } });
   expect(forged.headers()['www-authenticate']).toContain('error="invalid_token"');
 
@@ -62,7 +63,7 @@ test('the API accepts a real token from the provider and enforces scope and CORS
   expect(fromElsewhere).toBe('blocked');
 });
 
-test('the provider also does code + PKCE, with rotating refresh tokens', async ({ app, page, request }) => {
+test('the provider does code + PKCE with DPoP-bound, rotating refresh tokens and reuse detection', async ({ app, page, request, idp }) => {
   await app.goto('/');
   await app.login(); // a provider session in this browser
   const verifier = randomBytes(48).toString('base64url');
@@ -78,16 +79,32 @@ test('the provider also does code + PKCE, with rotating refresh tokens', async (
   await page.goto(authorize.href);
   const code = new URL((await callback).url()).searchParams.get('code') ?? '';
 
-  const token = (form: Record<string, string>) => request.post(`${IDP}/oauth/token`, { form: { client_id: 'dev-spa-client', ...form } });
+  // A client key of our own, as a browser holds one.
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  const proof = (htm: string, htu: string, accessToken?: string) => new SignJWT({
+    htm, htu, jti: randomBytes(16).toString('base64url'),
+    ...(accessToken ? { ath: createHash('sha256').update(accessToken).digest('base64url') } : {}),
+  }).setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk }).setIssuedAt().sign(privateKey);
+  const token = async (form: Record<string, string>, withProof = true) => request.post(`${IDP}/oauth/token`, {
+    form: { client_id: 'dev-spa-client', ...form },
+    headers: withProof ? { DPoP: await proof('POST', `${IDP}/oauth/token`) } : {},
+  });
   expect((await token({ grant_type: 'authorization_code', code, redirect_uri: redirect })).status()).toBe(400); // no verifier
+  expect((await token({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: verifier }, false)).status()).toBe(400); // no proof
   const first = await token({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: verifier });
   expect(first.status()).toBe(200);
-  const { refresh_token: refresh1, access_token: access } = await first.json();
-  expect(refresh1).toBeTruthy();
-  expect((await request.get(`${API}/api/private-scoped`, { headers: { Authorization: `Bearer ${access}` } })).status()).toBe(200);
+  const { refresh_token: refresh1, access_token: access, token_type: type } = await first.json();
+  expect(type).toBe('DPoP');
+  expect((await idp.refreshToken(refresh1)).jkt).toBe(await calculateJwkThumbprint(jwk));
+  const api = `${API}/api/private-scoped`;
+  expect((await request.get(api, { headers: { Authorization: `DPoP ${access}`, DPoP: await proof('GET', api, access) } })).status()).toBe(200);
 
+  expect((await token({ grant_type: 'refresh_token', refresh_token: refresh1 }, false)).status()).toBe(400); // bound: no proof, no tokens
   const second = await token({ grant_type: 'refresh_token', refresh_token: refresh1 });
   expect(second.status()).toBe(200);
-  expect((await second.json()).refresh_token).not.toBe(refresh1); // rotated
-  expect((await token({ grant_type: 'refresh_token', refresh_token: refresh1 })).status()).toBe(400); // reuse refused
+  const { refresh_token: refresh2 } = await second.json();
+  expect(refresh2).not.toBe(refresh1); // rotated
+  expect((await token({ grant_type: 'refresh_token', refresh_token: refresh1 })).status()).toBe(400); // reuse refused…
+  expect((await idp.refreshToken(refresh2)).exists).toBe(false); // …and the whole grant revoked
 });

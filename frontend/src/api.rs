@@ -1,12 +1,14 @@
 //! Calls that need the session's access token (the backend API and the provider's `/userinfo`),
-//! built on two auth operations: "a valid access token, waiting for a renewal in flight" and
-//! "renew once". A `401` triggers one renewal and one retry, never a loop; a call never goes out
-//! without the token while the session has one.
+//! built on two auth operations: "a valid session, waiting for a renewal in flight" and "renew
+//! once". A `401` triggers one renewal and one retry, never a loop; a call never goes out without
+//! the token while the session has one. Bound tokens go as `Authorization: DPoP` with a fresh proof
+//! for each request; a server that asks for a DPoP nonce is answered once.
 
 use serde_json::Value;
 
-use crate::auth::browser::http::{self, HttpError};
-use crate::auth::{AuthContext, AuthError, Trigger};
+use crate::auth::browser::dpop;
+use crate::auth::browser::http::{self, Credential, HttpError};
+use crate::auth::{AuthContext, AuthError, Session, Trigger};
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +22,9 @@ pub enum ApiCallError {
     /// The call answered 401 and the renewal it triggered failed.
     #[error("the API refused the token and renewing it failed: {0}")]
     Renewal(AuthError),
+    /// A DPoP proof could not be made (the browser's key is gone or WebCrypto failed).
+    #[error("no DPoP proof: {0}")]
+    Proof(AuthError),
 }
 
 /// The three endpoints of the tutorial series' API.
@@ -61,16 +66,33 @@ impl Endpoint {
     }
 }
 
+/// GETs `url` with `session`'s token: a bearer token, or a bound one with its proof; a DPoP nonce
+/// asked for is answered once.
+async fn get_as(session: &Session, url: &str) -> Result<Value, ApiCallError> {
+    if !session.bound {
+        return Ok(http::get_json(url, Some(Credential::Bearer(&session.access_token))).await?);
+    }
+    let key = dpop::current().await.map_err(ApiCallError::Proof)?.ok_or(ApiCallError::Proof(AuthError::NoSession))?;
+    let mut retried = false;
+    loop {
+        let proof = dpop::proof(&key, "GET", url, Some(&session.access_token)).await.map_err(ApiCallError::Proof)?;
+        match http::get_json(url, Some(Credential::Dpop { token: &session.access_token, proof })).await {
+            Err(HttpError::DpopNonce(nonce)) if !retried && dpop::remember_nonce(url, &nonce) => retried = true,
+            other => return Ok(other?),
+        }
+    }
+}
+
 /// GETs `url` with the session's access token: waits for a renewal in flight; on a `401`, renews
 /// once and retries once.
 pub async fn get_with_token(auth: &AuthContext, url: &str) -> Result<Value, ApiCallError> {
-    let token = auth.access_token().await.map_err(ApiCallError::NoToken)?;
-    match http::get_json(url, Some(&token)).await {
-        Err(HttpError::Status { status: 401, .. }) => {
-            let session = auth.renew_once(Trigger::Api).await.map_err(ApiCallError::Renewal)?;
-            Ok(http::get_json(url, Some(&session.access_token)).await?)
+    let session = auth.valid_session().await.map_err(ApiCallError::NoToken)?;
+    match get_as(&session, url).await {
+        Err(ApiCallError::Http(HttpError::Status { status: 401, .. })) => {
+            let renewed = auth.renew_once(Trigger::Api).await.map_err(ApiCallError::Renewal)?;
+            get_as(&renewed, url).await
         }
-        other => Ok(other?),
+        other => other,
     }
 }
 

@@ -1,5 +1,7 @@
 //! Test issuer: an RSA key, a local discovery + JWKS server on an ephemeral port, and a token minter,
 //! so the backend is tested against real signatures without any network.
+// Shared by several test binaries, each of which uses only part of it.
+#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -131,4 +133,29 @@ pub fn sign(key: &TestKey, claims: &Value) -> String {
 pub fn raw_token(header: &Value, claims: &Value, signature: &[u8]) -> String {
     let part = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).expect("json"));
     format!("{}.{}.{}", part(header), part(claims), URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// The :3001 app's state for `issuer`, the refetch interval and DPoP rules, as `main` builds it.
+pub fn app_state(issuer: &str, min_refresh_secs: u64, dpop: backend::config::DpopSettings) -> backend::AppState {
+    let settings = backend::config::Settings::new(APP_ORIGIN, issuer, AUDIENCE, 5, min_refresh_secs)
+        .expect("settings")
+        .with_dpop(dpop);
+    let template =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../public/silent.html")).expect("silent.html");
+    let silent = backend::silent::SilentPage::render(&template, &settings.app_origin).expect("render");
+    backend::AppState::new(settings, silent)
+}
+
+/// The :3001 routes over `configure`, as a test service.
+#[macro_export]
+macro_rules! app {
+    ($state:expr) => {{
+        let state = $state;
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .wrap(backend::default_headers())
+                .configure(move |cfg| backend::configure(cfg, &state)),
+        )
+        .await
+    }};
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { test, expect } from '../../fixtures';
 import { ALICE } from '../../pages/app';
-import { API, IDP } from '../../playwright.config';
+import { IDP } from '../../playwright.config';
 
 test('code + PKCE logs in: challenge sent, verifier only at the token endpoint, code scrubbed', async ({ app, page, idp }) => {
   const authorizes: URL[] = [];
@@ -82,10 +82,14 @@ test('a tampered PKCE verifier is refused by the provider and the error is shown
   await app.shot('code flow: tampered verifier refused');
 });
 
-test('the API refuses nothing the code flow grants: scope and audience as in the implicit flow', async ({ app, request }) => {
+test('the code flow grants the scope and audience the implicit one did: the scoped API answers', async ({ app, page }) => {
   await app.goto('/');
   await app.login();
   const token = await app.accessToken();
-  const scoped = await request.get(`${API}/api/private-scoped`, { headers: { Authorization: `Bearer ${token}` } });
-  expect(scoped.status()).toBe(200);
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  expect(claims.aud).toBe('http://localhost:3001/api');
+  expect(claims.scope.split(' ')).toContain('read:messages');
+  await page.getByRole('link', { name: 'Ping API' }).click();
+  await page.getByRole('button', { name: 'Call scoped API (read:messages)' }).click();
+  await expect(page.getByTestId('/api/private-scoped')).toContainText('read:messages');
 });

@@ -13,6 +13,7 @@ use futures::future::{FutureExt as _, LocalBoxFuture, Shared};
 use yew::prelude::*;
 
 use super::browser::broadcast::{self, Message};
+use super::browser::dpop;
 use super::browser::env::{navigate, now_ms, random_unit};
 use super::browser::locks::{self, LockError};
 use super::browser::renewal::{self, Outcome};
@@ -87,7 +88,7 @@ impl AuthContext {
     /// Completes `/callback` from its fragment and query; resolves to the path to return to, or
     /// why the response was refused.
     pub async fn complete_login(&self, hash: &str, search: &str) -> Result<String, AuthError> {
-        match login::complete(&self.setup, hash, search).await {
+        match login::complete(self.setup.clone(), hash, search).await {
             Ok(done) => {
                 self.model.dispatch(Action::LoggedIn { session: done.session, generation: done.generation });
                 Ok(done.return_to)
@@ -137,21 +138,22 @@ impl AuthContext {
         }
     }
 
-    /// A valid access token: the new one if a renewal is in flight and succeeds; otherwise the
-    /// current one while it has not expired (a failed renewal never makes a call go out without it).
-    pub async fn access_token(&self) -> Result<String, AuthError> {
+    /// A session whose access token is valid: the renewed one if a renewal is in flight and
+    /// succeeds; otherwise the current one while its token has not expired (a failed renewal never
+    /// makes a call go out without it).
+    pub async fn valid_session(&self) -> Result<Session, AuthError> {
         let running =
             self.inflight.borrow().as_ref().filter(|r| r.generation == self.model.generation).map(|r| r.future.clone());
         let renewal_error = match running {
             Some(renewal) => match renewal.await {
-                Ok(session) => return Ok(session.access_token),
+                Ok(session) => return Ok(session),
                 Err(error) => Some(error),
             },
             None => None,
         };
         // The model as it is now (after the await): logged out meanwhile means no token.
         match (self.model.session(), renewal_error) {
-            (Some(session), _) if !session.is_expired(now_ms()) => Ok(session.access_token.clone()),
+            (Some(session), _) if !session.is_expired(now_ms()) => Ok(session.clone()),
             (_, Some(error)) => Err(error),
             (Some(_), None) => Err(AuthError::Token(TokenError::Expired)),
             (None, None) => Err(AuthError::NoSession),
@@ -210,6 +212,10 @@ impl AuthContext {
                         log(web_sys::console::warn_1, "logout: the revocation endpoint did not answer in time".into());
                     }
                 }
+            }
+            // The DPoP key goes too: a new login makes a new one.
+            if let Err(error) = dpop::forget().await {
+                log(web_sys::console::warn_1, format!("logout: the DPoP key could not be deleted: {error}"));
             }
             if let Some(url) = authorize::logout_url(&setup.config, &setup.discovery) {
                 if let Err(error) = navigate(&url) {

@@ -80,6 +80,14 @@ pub fn RenewalStatus() -> Html {
                 </dd>
                 <dt>{ "Next renewal" }</dt>
                 <dd data-testid="next-renewal-status">{ next }</dd>
+                <dt>{ "Tokens" }</dt>
+                <dd data-testid="token-binding">
+                    { if session.bound {
+                        "bound to this browser's key (DPoP): a copy is useless without it"
+                    } else {
+                        "bearer: whoever holds a copy can use it"
+                    } }
+                </dd>
                 <dt>{ "Renewal path" }</dt>
                 <dd data-testid="renewal-path">{ path }</dd>
                 <dt>{ "Last renewal" }</dt>

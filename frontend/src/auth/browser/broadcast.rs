@@ -64,6 +64,7 @@ fn encode(message: &Message) -> Result<JsValue, JsValue> {
                 ("id_token", JsValue::from(session.id_token.as_str())),
                 ("expires_at", JsValue::from(session.expires_at)),
                 ("refresh_token", session.refresh_token.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
+                ("bound", JsValue::from_bool(session.bound)),
                 ("frame", JsValue::from(frame_name(*frame))),
             ] {
                 Reflect::set(&data, &key.into(), &value)?;
@@ -82,7 +83,11 @@ fn decode(data: &JsValue) -> Option<Message> {
             let session = Session::from_parts(text("access_token")?, text("id_token")?, number("expires_at")?).ok()?;
             let generation = number("generation").filter(|g| g.is_finite() && *g >= 0.0)? as u64;
             Some(Message::Session {
-                session: Box::new(session.with_refresh_token(text("refresh_token"))),
+                session: Box::new(
+                    session
+                        .with_refresh_token(text("refresh_token"))
+                        .with_binding(Reflect::get(data, &"bound".into()).ok().and_then(|v| v.as_bool()) == Some(true)),
+                ),
                 generation,
                 frame: frame_from(&text("frame").unwrap_or_default()),
             })

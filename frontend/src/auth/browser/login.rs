@@ -5,6 +5,9 @@
 //! started (its generation), so a login finishing in one tab just after Log Out in another cannot
 //! sign the user back in.
 
+use std::rc::Rc;
+
+use super::dpop::{self, DpopKey};
 use super::env::{navigate, now_ms, random_token};
 use super::locks;
 use super::setup::AuthSetup;
@@ -42,20 +45,22 @@ pub fn start(setup: &AuthSetup, return_to: &str) -> Result<(), AuthError> {
     navigate(&url)
 }
 
-/// Verifies what a redirect granted, exchanging a code first, into a session (nothing stored).
+/// Verifies what a redirect granted, exchanging a code first (with a proof of `key` when tokens
+/// are bound), into a session (nothing stored).
 pub async fn session_from_grant(
     setup: &AuthSetup,
     grant: Grant,
     request: &Request,
     mode: Mode,
     current: Option<&Session>,
+    key: Option<&DpopKey>,
 ) -> Result<Session, AuthError> {
     let subject = current.map(|s| s.claims.sub.as_str());
     match (setup.config.flow, grant, request.verifier.as_deref()) {
         (Flow::Implicit, Grant::Tokens(tokens), _) => implicit_session(setup, tokens, &request.nonce, subject).await,
         (Flow::Code, Grant::Code(code), Some(verifier)) => {
             let redirect_uri = authorize::redirect_uri(&setup.config, mode);
-            let answer = token_endpoint::exchange_code(setup, &code, verifier, redirect_uri).await?;
+            let answer = token_endpoint::exchange_code(setup, &code, verifier, redirect_uri, key).await?;
             let binding = Binding { nonce: Some(&request.nonce), subject, at_hash_required: false };
             token_session(setup, answer, binding, current, None).await
         }
@@ -75,17 +80,19 @@ pub struct LoggedIn {
 }
 
 /// Completes a login from the `/callback` URL's fragment and query: checks the state is one this
-/// tab sent and unused, turns the grant into a verified session, and commits it under the lock.
-pub async fn complete(setup: &AuthSetup, hash: &str, search: &str) -> Result<LoggedIn, AuthError> {
+/// tab sent and unused, then, under the lock, takes the origin's DPoP key (made now if there is
+/// none, so every tab shares one), turns the grant into a verified session, and commits it.
+pub async fn complete(setup: Rc<AuthSetup>, hash: &str, search: &str) -> Result<LoggedIn, AuthError> {
     let answer = response::parse_redirect(hash, search)?;
     let pending = store::take_pending(&answer.state, now_ms()).ok_or(AuthError::UnknownState)?;
     let grant = answer.grant_from(&setup.config.issuer)?;
     let request = Request { state: pending.state, nonce: pending.nonce, verifier: pending.verifier };
-    let session = session_from_grant(setup, grant, &request, Mode::Login, None).await?;
     let started_in = pending.generation;
     let return_to = pending.return_to;
     let commit: locks::Task<Result<LoggedIn, AuthError>> = Box::new(move |_, held| {
         Box::pin(async move {
+            let key = dpop::when_bound(setup.dpop, &held).await?;
+            let session = session_from_grant(&setup, grant, &request, Mode::Login, None, key.as_ref()).await?;
             let generation = store::commit_login(&held, &session, started_in).await?;
             Ok(LoggedIn { session, generation, return_to })
         })

@@ -8,6 +8,7 @@
 //! (`frontend/tests/browser.rs`) and end to end (Playwright).
 
 pub mod broadcast;
+pub mod dpop;
 pub mod env;
 pub mod frame;
 pub mod http;

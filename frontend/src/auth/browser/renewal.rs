@@ -9,6 +9,7 @@
 
 use std::rc::Rc;
 
+use super::dpop::{self, DpopKey};
 use super::env::now_ms;
 use super::frame;
 use super::http;
@@ -72,7 +73,7 @@ fn newer_stored(current: &Session, generation: u64) -> Option<Session> {
 
 /// Asks the provider through the hidden frame (for `current`'s user, or for whoever the provider
 /// session belongs to when there is no session in this page yet), and verifies the answer.
-pub async fn silent(setup: &AuthSetup, current: Option<&Session>) -> Result<Session, AuthError> {
+pub async fn silent(setup: &AuthSetup, current: Option<&Session>, key: Option<&DpopKey>) -> Result<Session, AuthError> {
     let request = new_request(setup)?;
     let url = authorize::authorize_url(&setup.config, &setup.discovery, Mode::Silent, &request);
     let cfg = &setup.config;
@@ -84,12 +85,17 @@ pub async fn silent(setup: &AuthSetup, current: Option<&Session>) -> Result<Sess
             other => other?,
         };
     let grant = answer.grant_from(&cfg.issuer)?;
-    session_from_grant(setup, grant, &request, Mode::Silent, current).await
+    session_from_grant(setup, grant, &request, Mode::Silent, current, key).await
 }
 
 /// Spends the refresh token for new tokens, verified for `current`'s user.
-async fn refresh(setup: &AuthSetup, current: &Session, refresh_token: &str) -> Result<Session, AuthError> {
-    let answer = token_endpoint::refresh(setup, refresh_token).await?;
+async fn refresh(
+    setup: &AuthSetup,
+    current: &Session,
+    refresh_token: &str,
+    key: Option<&DpopKey>,
+) -> Result<Session, AuthError> {
+    let answer = token_endpoint::refresh(setup, refresh_token, key).await?;
     let binding = Binding { nonce: None, subject: Some(&current.claims.sub), at_hash_required: false };
     token_session(setup, answer, binding, Some(current), Some(refresh_token.to_owned())).await
 }
@@ -118,14 +124,18 @@ async fn by_paths(setup: &AuthSetup, current: &Session, generation: u64, held: &
     if let Some(newer) = newer_stored(current, generation) {
         return Outcome::Adopted(newer);
     }
+    let key = match dpop::when_bound(setup.dpop, held).await {
+        Ok(key) => key,
+        Err(error) => return Outcome::Failed(error),
+    };
     let frame = store::frame_status(generation);
     let facts = Facts { flow: setup.config.flow, refresh_token: refresh_token.is_some(), frame };
     let mut failed: Vec<(Path, AuthError)> = Vec::new();
     for path in paths::paths(facts) {
         let attempt = match (path, refresh_token.as_deref()) {
-            (Path::RefreshToken, Some(rt)) => refresh(setup, current, rt).await,
+            (Path::RefreshToken, Some(rt)) => refresh(setup, current, rt, key.as_ref()).await,
             (Path::RefreshToken, None) => continue,
-            (Path::SilentFrame, _) => silent(setup, Some(current)).await,
+            (Path::SilentFrame, _) => silent(setup, Some(current), key.as_ref()).await,
         };
         match attempt {
             Ok(session) => {
@@ -207,7 +217,11 @@ pub async fn restore(setup: Rc<AuthSetup>, generation: u64) -> Outcome {
             if store::frame_status(generation) == FrameStatus::Blocked {
                 return Outcome::Failed(paths::no_path());
             }
-            match silent(&setup, None).await {
+            let key = match dpop::when_bound(setup.dpop, &held).await {
+                Ok(key) => key,
+                Err(error) => return Outcome::Failed(error),
+            };
+            match silent(&setup, None, key.as_ref()).await {
                 Ok(session) => match store::commit_renewal(&held, &session, generation, FrameStatus::Works).await {
                     Ok(()) => Outcome::Renewed { session, via: Path::SilentFrame, frame: FrameStatus::Works },
                     Err(AuthError::Superseded) => Outcome::Superseded,

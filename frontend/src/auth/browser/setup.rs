@@ -12,6 +12,8 @@ pub struct AuthSetup {
     pub config: AuthConfig,
     /// The provider's discovery document, checked to be the configured issuer's.
     pub discovery: Discovery,
+    /// Tokens are bound to the browser's key (DPoP).
+    pub dpop: bool,
 }
 
 /// Reads `/auth_config.json`, then the discovery document it points to.
@@ -31,5 +33,6 @@ pub async fn load() -> Result<AuthSetup, AuthError> {
     let discovery: Discovery =
         http::get_json(&config.discovery_url(), None).await.map_err(|e| e.from_provider("discovery document"))?;
     let discovery = config.check_discovery(discovery)?;
-    Ok(AuthSetup { config, discovery })
+    let dpop = config.dpop(&discovery)?;
+    Ok(AuthSetup { config, discovery, dpop })
 }

@@ -50,13 +50,15 @@ pub const ID_TOKEN: &str = "id_token";
 pub const EXPIRES_AT: &str = "expires_at";
 /// The refresh token's own key (local storage only).
 pub const REFRESH_TOKEN: &str = "refresh_token";
+/// `DPoP` when the tokens are bound to the browser's key (local storage only).
+pub const TOKEN_TYPE: &str = "token_type";
 /// The current generation.
 pub const GENERATION: &str = "auth.generation";
 /// The seal of the stored session, written last.
 pub const SEAL: &str = "auth.session";
 /// What the session learned about the silent frame.
 pub const FRAME: &str = "auth.frame";
-const SESSION_KEYS: [&str; 6] = [ACCESS_TOKEN, ID_TOKEN, EXPIRES_AT, REFRESH_TOKEN, SEAL, FRAME];
+const SESSION_KEYS: [&str; 7] = [ACCESS_TOKEN, ID_TOKEN, EXPIRES_AT, REFRESH_TOKEN, TOKEN_TYPE, SEAL, FRAME];
 const MEMORY_SEAL: &str = "memory";
 
 const LEDGER_KEY: &str = "refresh";
@@ -133,6 +135,7 @@ pub fn read() -> Stored {
         id_token: get(&storage, ID_TOKEN),
         expires_at: get(&storage, EXPIRES_AT),
         refresh_token: get(&storage, REFRESH_TOKEN),
+        token_type: get(&storage, TOKEN_TYPE),
         generation: get(&storage, GENERATION),
         seal: get(&storage, SEAL),
     }
@@ -178,6 +181,10 @@ fn write_session(storage: &Storage, session: &Session, generation: u64, frame: F
         match &session.refresh_token {
             Some(rt) => set(storage, REFRESH_TOKEN, rt)?,
             None => remove(storage, &[REFRESH_TOKEN]),
+        }
+        match session.token_type() {
+            Some(token_type) => set(storage, TOKEN_TYPE, token_type)?,
+            None => remove(storage, &[TOKEN_TYPE]),
         }
         set(storage, SEAL, &session.seal(generation))?;
     }

@@ -68,7 +68,7 @@ pub async fn token_session(
     current: Option<&Session>,
     previous_refresh: Option<String>,
 ) -> Result<Session, AuthError> {
-    let refresh = answer.refresh_token.or(previous_refresh);
+    let (refresh, bound) = (answer.refresh_token.or(previous_refresh), answer.bound);
     let session = match (answer.id_token, current) {
         (Some(id_token), _) => verified(setup, answer.access_token, id_token, answer.expires_in, binding).await?,
         (None, Some(current)) if binding.nonce.is_none() => {
@@ -77,5 +77,5 @@ pub async fn token_session(
         }
         (None, _) => return Err(AuthError::MalformedResponse("no id_token in the token response".into())),
     };
-    Ok(session.with_refresh_token(refresh))
+    Ok(session.with_refresh_token(refresh).with_binding(bound))
 }

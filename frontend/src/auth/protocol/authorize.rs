@@ -108,6 +108,7 @@ pub(crate) mod tests {
             end_session_endpoint: Some("http://localhost:4000/v2/logout".into()),
             token_endpoint: Some("http://localhost:4000/oauth/token".into()),
             revocation_endpoint: Some("http://localhost:4000/oauth/revoke".into()),
+            dpop_signing_alg_values_supported: Vec::new(),
         }
     }
 

@@ -77,6 +77,9 @@ pub struct RawConfig {
     /// `local` (default) or `memory`.
     #[serde(default)]
     pub token_storage: Option<TokenStorage>,
+    /// Bind tokens to a browser key (DPoP, RFC 9449); default: when the provider advertises ES256.
+    #[serde(default)]
+    pub use_dpop: Option<bool>,
 }
 
 /// Validated configuration.
@@ -112,6 +115,8 @@ pub struct AuthConfig {
     pub use_refresh_tokens: bool,
     /// Where tokens are kept.
     pub token_storage: TokenStorage,
+    /// What was asked of DPoP (`None`: whatever the provider supports); see [`AuthConfig::dpop`].
+    pub use_dpop: Option<bool>,
 }
 
 /// The parts of the OpenID discovery document the app uses.
@@ -135,6 +140,9 @@ pub struct Discovery {
     /// RFC 7009 revocation, when the provider has one: Log Out revokes the refresh token there.
     #[serde(default)]
     pub revocation_endpoint: Option<String>,
+    /// The DPoP proof algorithms the provider takes (RFC 9449 §5.1).
+    #[serde(default)]
+    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 /// `scheme://host[:port]` of an absolute http(s) URL, or `None`.
@@ -193,6 +201,11 @@ impl RawConfig {
             }
             (Flow::Implicit, _) => false,
         };
+        if flow == Flow::Implicit && self.use_dpop == Some(true) {
+            return Err(bad(
+                "`useDpop` needs `flow: \"code\"` (implicit tokens come from the redirect and cannot be bound)",
+            ));
+        }
         let mut scope = self.scope;
         if use_refresh_tokens && !scope.split(' ').any(|s| s == OFFLINE_ACCESS) {
             scope.push(' ');
@@ -214,6 +227,7 @@ impl RawConfig {
             flow,
             use_refresh_tokens,
             token_storage: self.token_storage.unwrap_or(TokenStorage::Local),
+            use_dpop: self.use_dpop,
         })
     }
 }
@@ -229,6 +243,22 @@ impl AuthConfig {
     /// Where discovery lives for this issuer.
     pub fn discovery_url(&self) -> String {
         format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'))
+    }
+
+    /// Whether tokens are bound with DPoP: in the code flow, when asked for or (by default) when the
+    /// provider advertises ES256 proofs; never in the implicit flow.
+    pub fn dpop(&self, discovery: &Discovery) -> Result<bool, AuthError> {
+        let advertised = discovery.dpop_signing_alg_values_supported.iter().any(|a| a == super::dpop::ALG);
+        match (self.flow, self.use_dpop) {
+            (Flow::Implicit, _) | (Flow::Code, Some(false)) => Ok(false),
+            (Flow::Code, None) => Ok(advertised),
+            (Flow::Code, Some(true)) if advertised => Ok(true),
+            (Flow::Code, Some(true)) => Err(AuthError::Config(
+                "`useDpop` is true but the provider does not advertise ES256 DPoP proofs \
+                 (dpop_signing_alg_values_supported)"
+                    .into(),
+            )),
+        }
     }
 
     /// Checks a discovery document belongs to the configured issuer and has what the flow needs.
@@ -286,6 +316,20 @@ pub(crate) mod tests {
         assert_eq!(asked.scope, "openid offline_access", "not added twice");
         let memory = AuthConfig::from_json(&LOCAL.replace("}", r#", "tokenStorage": "memory"}"#)).expect("valid");
         assert_eq!(memory.token_storage, TokenStorage::Memory);
+    }
+
+    #[test]
+    fn dpop_follows_the_provider_unless_asked_otherwise() {
+        let mut d = crate::auth::protocol::authorize::tests::discovery();
+        let with = |extra: &str| AuthConfig::from_json(&LOCAL.replace("}", &format!(", {extra}}}"))).expect("valid");
+        assert_eq!(local().dpop(&d), Ok(false), "not advertised: bearer");
+        d.dpop_signing_alg_values_supported = vec!["ES256".into(), "EdDSA".into()];
+        assert_eq!(local().dpop(&d), Ok(true), "advertised: bound by default");
+        assert_eq!(with(r#""useDpop": false"#).dpop(&d), Ok(false));
+        assert_eq!(with(r#""flow": "implicit""#).dpop(&d), Ok(false), "implicit tokens cannot be bound");
+        assert!(AuthConfig::from_json(&LOCAL.replace("}", r#", "flow": "implicit", "useDpop": true}"#)).is_err());
+        d.dpop_signing_alg_values_supported = vec!["RS256".into()];
+        assert!(matches!(with(r#""useDpop": true"#).dpop(&d), Err(AuthError::Config(_))), "asked for, not offered");
     }
 
     #[test]
@@ -392,6 +436,7 @@ pub(crate) mod tests {
             end_session_endpoint: None,
             token_endpoint: None,
             revocation_endpoint: None,
+            dpop_signing_alg_values_supported: Vec::new(),
         };
         assert_eq!(
             local().check_discovery(d),

@@ -6,6 +6,7 @@
 pub mod authorize;
 pub mod claims;
 pub mod config;
+pub mod dpop;
 pub mod error;
 pub mod jwt;
 pub mod paths;

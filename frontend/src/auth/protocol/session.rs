@@ -25,6 +25,8 @@ pub struct Session {
     pub expires_at: f64,
     /// The rotating refresh token, when the provider granted one (code flow).
     pub refresh_token: Option<String>,
+    /// The tokens are bound to the browser's DPoP key (`token_type: DPoP`): every use needs a proof.
+    pub bound: bool,
     /// Claims of the ID token.
     pub claims: IdClaims,
 }
@@ -36,6 +38,7 @@ impl std::fmt::Debug for Session {
             .field("sub", &self.claims.sub)
             .field("expires_at", &self.expires_at)
             .field("refresh_token", &self.refresh_token.as_ref().map(|_| "…"))
+            .field("bound", &self.bound)
             .finish_non_exhaustive()
     }
 }
@@ -48,12 +51,22 @@ impl Session {
             return Err(TokenError::Malformed("expires_at is not a time".into()));
         }
         let claims = jwt::decode(&id_token)?.claims;
-        Ok(Self { access_token, id_token, expires_at: expires_at.round(), refresh_token: None, claims })
+        Ok(Self { access_token, id_token, expires_at: expires_at.round(), refresh_token: None, bound: false, claims })
     }
 
     /// The same session holding `refresh_token`.
     pub fn with_refresh_token(self, refresh_token: Option<String>) -> Self {
         Self { refresh_token, ..self }
+    }
+
+    /// The same session, its tokens bound to the DPoP key or not.
+    pub fn with_binding(self, bound: bool) -> Self {
+        Self { bound, ..self }
+    }
+
+    /// `token_type` as stored: `DPoP` for bound tokens, absent for bearer ones (the tutorial's).
+    pub fn token_type(&self) -> Option<&'static str> {
+        self.bound.then_some(DPOP)
     }
 
     /// Issue and expiry times for scheduling (issue time from `iat`, never after expiry).
@@ -80,9 +93,19 @@ impl Session {
     /// The seal stored after the tokens: `<generation>:<fingerprint of the stored values>`.
     pub fn seal(&self, generation: u64) -> String {
         let refresh = self.refresh_token.as_deref().unwrap_or_default();
-        format!("{generation}:{}", fingerprint(&[&self.access_token, &self.id_token, &self.expires_at_text(), refresh]))
+        let parts = [
+            self.access_token.as_str(),
+            &self.id_token,
+            &self.expires_at_text(),
+            refresh,
+            self.token_type().unwrap_or_default(),
+        ];
+        format!("{generation}:{}", fingerprint(&parts))
     }
 }
+
+/// The stored `token_type` of bound tokens.
+pub const DPOP: &str = "DPoP";
 
 /// A short SHA-256 digest of stored values, so a reader can tell a whole session from keys of two
 /// different sessions (another tab halfway through writing), or name a refresh token without
@@ -129,6 +152,8 @@ pub struct RawStored {
     pub expires_at: Option<String>,
     /// `refresh_token`.
     pub refresh_token: Option<String>,
+    /// `token_type` (`DPoP`, or absent).
+    pub token_type: Option<String>,
     /// The current generation (absent: 0, an origin that never logged in or out with this app).
     pub generation: Option<String>,
     /// The seal of the stored session.
@@ -156,7 +181,8 @@ impl RawStored {
             return Stored::Changing { generation };
         };
         let refresh = self.refresh_token.as_deref().map(unquote);
-        let session = session.with_refresh_token(refresh.map(str::to_owned));
+        let token_type = self.token_type.as_deref().unwrap_or_default();
+        let session = session.with_refresh_token(refresh.map(str::to_owned)).with_binding(token_type == DPOP);
         let sealed =
             self.seal.as_deref().map(|s| s.split_once(':').and_then(|(g, p)| Some((g.parse::<u64>().ok()?, p))));
         match sealed {
@@ -166,7 +192,9 @@ impl RawStored {
                 if sealed < generation {
                     return Stored::Absent { generation }; // leftovers from before a logout
                 }
-                if sealed > generation || print != fingerprint(&[access, id, expires, refresh.unwrap_or_default()]) {
+                if sealed > generation
+                    || print != fingerprint(&[access, id, expires, refresh.unwrap_or_default(), token_type])
+                {
                     return Stored::Changing { generation };
                 }
                 Stored::Session { session: Box::new(session), generation }
@@ -210,6 +238,7 @@ pub(crate) mod tests {
             id_token: Some(s.id_token.clone()),
             expires_at: Some(s.expires_at_text()),
             refresh_token: s.refresh_token.clone(),
+            token_type: s.token_type().map(str::to_owned),
             generation: generation.map(|g| g.to_string()),
             seal,
         }
@@ -243,6 +272,12 @@ pub(crate) mod tests {
         );
         half_rotated.refresh_token = Some("rt-2".into());
         assert_eq!(half_rotated.interpret(), Stored::Changing { generation: 3 });
+        // A bound session reads back bound; its token type is sealed too.
+        let bound = s.clone().with_binding(true);
+        let mut read = raw(&bound, Some(3), Some(bound.seal(3)));
+        assert!(matches!(read.interpret(), Stored::Session { session, .. } if session.bound));
+        read.token_type = None;
+        assert_eq!(read.interpret(), Stored::Changing { generation: 3 }, "a bound token passed off as bearer");
         // Half written, or unreadable.
         let mut half = raw(&s, Some(3), Some(s.seal(3)));
         half.id_token = None;

@@ -42,6 +42,8 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
     /// A new refresh token: with rotation, the old one is spent.
     pub refresh_token: Option<String>,
+    /// `token_type: DPoP`: the access token is bound to the key of the proof that asked for it.
+    pub bound: bool,
 }
 
 #[derive(Deserialize)]
@@ -64,14 +66,16 @@ struct Failure {
 
 /// Reads a token endpoint's answer: the tokens on 200, the OAuth error on 400/401, and anything
 /// else as a provider that did not answer as the protocol says (transient: it is retried).
-pub fn parse_token_response(status: u16, body: &str) -> Result<TokenResponse, AuthError> {
+/// `token_type` must be `Bearer`, or `DPoP` when the request carried a proof (`dpop_sent`).
+pub fn parse_token_response(status: u16, body: &str, dpop_sent: bool) -> Result<TokenResponse, AuthError> {
     let bad = |detail: &str| AuthError::BadAnswer { what: "token endpoint", detail: detail.to_owned() };
     match status {
         200 => {
             let ok: Success =
                 serde_json::from_str(body).map_err(|_| bad("a 200 answer that is not a token response"))?;
-            if !ok.token_type.eq_ignore_ascii_case("bearer") {
-                return Err(AuthError::MalformedResponse(format!("token_type {:?} is not Bearer", ok.token_type)));
+            let bound = dpop_sent && ok.token_type.eq_ignore_ascii_case("dpop");
+            if !bound && !ok.token_type.eq_ignore_ascii_case("bearer") {
+                return Err(AuthError::MalformedResponse(format!("token_type {:?} was not asked for", ok.token_type)));
             }
             let expires_in = ok.expires_in.filter(|&s| s > 0 && s <= MAX_EXPIRES_IN).ok_or_else(|| {
                 AuthError::MalformedResponse("expires_in must be a positive number of seconds".into())
@@ -85,6 +89,7 @@ pub fn parse_token_response(status: u16, body: &str) -> Result<TokenResponse, Au
                 expires_in,
                 id_token: nonempty(ok.id_token),
                 refresh_token: nonempty(ok.refresh_token),
+                bound,
             })
         }
         400 | 401 => match serde_json::from_str::<Failure>(body) {
@@ -93,6 +98,11 @@ pub fn parse_token_response(status: u16, body: &str) -> Result<TokenResponse, Au
         },
         other => Err(bad(&format!("HTTP {other}"))),
     }
+}
+
+/// `use_dpop_nonce`: the provider wants its nonce in the proof (RFC 9449 §8); asked once, retried once.
+pub fn is_use_dpop_nonce(error: &AuthError) -> bool {
+    matches!(error, AuthError::OAuth { error, .. } if error == "use_dpop_nonce")
 }
 
 /// `invalid_grant`: the code or refresh token is spent, expired or revoked. For a refresh token it
@@ -123,25 +133,41 @@ mod tests {
     #[test]
     fn a_token_response_parses() {
         let body = r#"{"access_token":"at","token_type":"Bearer","expires_in":60,"id_token":"it","refresh_token":"rt","scope":"openid"}"#;
-        let tokens = parse_token_response(200, body).expect("parses");
+        let tokens = parse_token_response(200, body, false).expect("parses");
         assert_eq!(
             tokens,
             TokenResponse {
                 access_token: "at".into(),
                 expires_in: 60,
                 id_token: Some("it".into()),
-                refresh_token: Some("rt".into())
+                refresh_token: Some("rt".into()),
+                bound: false,
             }
         );
-        let bare =
-            parse_token_response(200, r#"{"access_token":"at","token_type":"bearer","expires_in":5}"#).expect("parses");
+        let bare = parse_token_response(200, r#"{"access_token":"at","token_type":"bearer","expires_in":5}"#, false)
+            .expect("parses");
         assert_eq!((bare.id_token, bare.refresh_token), (None, None));
     }
 
     #[test]
+    fn a_dpop_token_is_taken_only_when_a_proof_asked_for_it() {
+        let dpop = r#"{"access_token":"at","token_type":"DPoP","expires_in":60}"#;
+        assert!(parse_token_response(200, dpop, true).is_ok_and(|t| t.bound));
+        assert!(matches!(parse_token_response(200, dpop, false), Err(AuthError::MalformedResponse(_))));
+        let bearer = r#"{"access_token":"at","token_type":"Bearer","expires_in":60}"#;
+        assert!(parse_token_response(200, bearer, true).is_ok_and(|t| !t.bound), "a provider that does not bind");
+        let nonce =
+            parse_token_response(400, r#"{"error":"use_dpop_nonce","error_description":"nonce required"}"#, true);
+        assert!(nonce.is_err_and(|e| is_use_dpop_nonce(&e)));
+    }
+
+    #[test]
     fn errors_are_typed_and_nothing_malformed_is_used() {
-        let spent =
-            parse_token_response(400, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#);
+        let spent = parse_token_response(
+            400,
+            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+            false,
+        );
         assert!(spent.as_ref().is_err_and(is_invalid_grant));
         assert_eq!(spent.expect_err("error").to_string(), "invalid_grant: grant request is invalid");
         assert!(!is_invalid_grant(&AuthError::OAuth { error: "invalid_request".into(), description: None }));
@@ -152,7 +178,7 @@ mod tests {
             (500, r#"{"error":"server_error"}"#),
             (302, ""),
         ] {
-            let e = parse_token_response(status, body).expect_err(body);
+            let e = parse_token_response(status, body, false).expect_err(body);
             assert!(matches!(e, AuthError::BadAnswer { .. }), "{status} {body}: {e:?}");
             assert!(e.is_transient(), "a provider misbehaving is retried later");
         }
@@ -163,7 +189,7 @@ mod tests {
             r#"{"access_token":"at","token_type":"Bearer","expires_in":99999999999}"#,
             r#"{"access_token":"","token_type":"Bearer","expires_in":60}"#,
         ] {
-            assert!(matches!(parse_token_response(200, body), Err(AuthError::MalformedResponse(_))), "{body}");
+            assert!(matches!(parse_token_response(200, body, false), Err(AuthError::MalformedResponse(_))), "{body}");
         }
     }
 }
