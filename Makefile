@@ -9,6 +9,9 @@ APP_PORT ?= 5000
 TRUNK_VERSION ?= 0.21.14
 E2E_ACCESS_TOKEN_TTL ?= 15
 BENCH_DURATION ?= 10s
+# Cases per property test: bounded in `make test`, many in `make fuzz`.
+PROPTEST_CASES ?= 256
+FUZZ_CASES ?= 20000
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -20,7 +23,7 @@ export IDP_PORT BACKEND_PORT APP_PORT
 WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/frontend/webdriver.json
 
-.PHONY: help tools tools-rust tools-system tools-node config build dev test fmt fmt-check lint unit wasm-test e2e bench clean
+.PHONY: help tools tools-rust tools-system tools-node config build dev test fmt fmt-check lint unit fuzz wasm-test e2e bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -74,9 +77,14 @@ lint: tools-rust ## Clippy with warnings as errors, native and wasm32
 	cargo clippy -q --workspace --all-targets -- -D warnings
 	cargo clippy -q -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-unit: ## Native tests: backend (routes, tokens, CORS) and the frontend's pure logic
-	cargo test -q -p auth-rules -p backend
-	cargo test -q -p frontend --lib
+unit: ## Native tests: backend (routes, tokens, CORS) and the frontend's pure logic, properties included
+	PROPTEST_CASES=$(PROPTEST_CASES) cargo test -q -p auth-rules -p backend
+	PROPTEST_CASES=$(PROPTEST_CASES) cargo test -q -p frontend --lib
+
+fuzz: ## Property tests only, with FUZZ_CASES cases each (20000: about 2 min here); failures are kept in proptest-regressions/
+	@echo "==> $(FUZZ_CASES) cases per property (parsers, JWT decoding and verification, claim times, scheduling)"
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -q -p frontend --lib properties
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -q -p backend --test properties
 
 wasm-test: tools ## Browser-bound frontend code in headless Chromium (wasm-bindgen-test)
 	$(WASM_TEST_ENV) cargo test -p frontend --target wasm32-unknown-unknown --test browser

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: figures, not tests. Loads /silent and /api/private of this backend and, in the same
 # run, of the tutorial's own stack (Express + cors + connect-static-file; jose for the API), with
-# wrk on loopback; then the bundle size and the browser-side renewal figures. The load generator
+# wrk on loopback; soaks the backend (bench/soak.sh: 60 s, or 10 min with BENCH_SOAK=1); then the
+# bundle size and the browser-side renewal figures. The load generator
 # shares the 2 cores with the servers, so compare the ratios, not the absolute numbers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ if [ ! -d bench/express/node_modules ]; then
   (cd bench/express && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "==> starting the local provider, this backend (+ SPA) and the Express baseline"
-(cd e2e && IDP_ACCESS_TOKEN_TTL=3600 exec node idp/server.mjs >/dev/null 2>&1) & pids+=($!)
+(cd e2e && IDP_ACCESS_TOKEN_TTL=3600 IDP_TEST_CONTROL=1 exec node idp/server.mjs >/dev/null 2>&1) & pids+=($!)
 target/release/backend --spa-port 5000 >/dev/null 2>&1 & backend_pid=$!; pids+=($backend_pid)
 (cd bench/express && exec node server.js >/dev/null 2>&1) & pids+=($!)
 wait_for http://localhost:4000/healthz; wait_for http://localhost:3001/healthz; wait_for http://localhost:3101/api/public
@@ -62,6 +63,8 @@ echo "==> making a DPoP-bound token and $((secs * ${BENCH_DPOP_RATE:-45000})) pr
 node bench/dpop.mjs "$proof_file" $((secs * ${BENCH_DPOP_RATE:-45000}))
 result[ours_dpop]=$(BENCH_DPOP_FILE=$proof_file measure -s bench/dpop.lua http://localhost:3001/api/private)
 rss_loaded_kb=$(awk '/VmRSS/ {print $2}' "/proc/$backend_pid/status")
+echo "==> soak: /silent, /api/private with a valid token and with invalid ones, 256 connections for $([ "${BENCH_SOAK:-0}" = 1 ] && echo 10 min || echo 60 s)"
+soak=$(bench/soak.sh "$backend_pid" "$token")
 
 echo "==> measuring the bundle and the browser-side renewal figures"
 bundle=$(cd frontend/dist && for f in index.html *.js *_bg.wasm *.css; do gzip -9c "$f" | wc -c; done | paste -sd+ | bc)
@@ -91,6 +94,7 @@ row() { # label key
     "$rps_d" "$p50_d" "$p99_d" "$(bc -l <<<"$rps_d / $rps_x")" "$(bc -l <<<"100 * $rps_d / $rps_b")"
   echo
   echo "- Backend RSS: $((rss_idle_kb / 1024)) MB idle, $((rss_loaded_kb / 1024)) MB after the load."
+  echo "- ${soak/#soak: /Soak: }."
   echo "- First-load transfer (index.html + JS + wasm + CSS, gzip -9): $((bundle / 1024)) KB, of which wasm $((wasm_gz / 1024)) KB."
   sed 's/^/- /' <<<"$browser"
   sed 's/^/- /' <<<"$tabs"

@@ -9,12 +9,15 @@ import { ACCESS_TOKEN_TTL, IDP } from './playwright.config';
 
 export interface IdpStats {
   authorize: number; authorizeSilent: number; userinfo: number;
-  token: { authorization_code: number; refresh_token: number }; invalidGrant: number; revocations: number;
+  token: { authorization_code: number; refresh_token: number }; invalidGrant: number; revocations: number; jwks: number;
 }
 
 /** How the provider runs: token lifetime, issuer (another site than the app with CROSS_SITE_IDP),
  *  and any other of its environment knobs. */
 export interface IdpOptions { ttl?: number; issuer?: string; env?: Record<string, string> }
+
+/** The test controls take JSON only. */
+const JSON_BODY = { 'content-type': 'application/json' };
 
 export class Idp {
   private proc?: ChildProcess;
@@ -29,8 +32,8 @@ export class Idp {
     this.env = options.env ?? this.env;
     this.proc = spawn('node', ['idp/server.mjs'], {
       env: {
-        ...process.env, ...this.env, IDP_ACCESS_TOKEN_TTL: String(this.ttl), IDP_ISSUER: this.issuer,
-        IDP_STORE: join(this.dir, `store-${new URL(this.issuer).hostname}.json`), IDP_TEST_CONTROL: '1',
+        ...process.env, IDP_TEST_CONTROL: '1', ...this.env, IDP_ACCESS_TOKEN_TTL: String(this.ttl), IDP_ISSUER: this.issuer,
+        IDP_STORE: join(this.dir, `store-${new URL(this.issuer).hostname}.json`),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -63,11 +66,11 @@ export class Idp {
 
   /** What the provider knows of a refresh token: whether it still exists, is spent, and its key. */
   async refreshToken(token: string): Promise<{ exists: boolean; consumed: boolean; jkt: string | null }> {
-    return (await fetch(`${IDP}/__dev/refresh-token`, { method: 'POST', body: JSON.stringify({ token }) })).json();
+    return (await fetch(`${IDP}/__dev/refresh-token`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ token }) })).json();
   }
 
   async faults(faults: { authorizeDelayMs: number }) {
-    const response = await fetch(`${IDP}/__dev/faults`, { method: 'POST', body: JSON.stringify(faults) });
+    const response = await fetch(`${IDP}/__dev/faults`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify(faults) });
     if (!response.ok) throw new Error(`faults: HTTP ${response.status}`);
   }
 

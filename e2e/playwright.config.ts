@@ -39,7 +39,8 @@ export default defineConfig<Options>({
   webServer: [
     {
       // The provider is started by the `idp` worker fixture (tests stop and restart it).
-      command: '../target/release/backend --spa-port 5000 --dist ../frontend/dist --silent-page ../public/silent.html --jwks-min-refresh-secs 1',
+      // The app page's CSP also admits the provider's cross-site address (the Safari tests).
+      command: `../target/release/backend --spa-port 5000 --dist ../frontend/dist --silent-page ../public/silent.html --jwks-min-refresh-secs 1 --csp-extra-origins ${CROSS_SITE_IDP}`,
       url: `${APP}/healthz`,
       reuseExistingServer: false,
     },

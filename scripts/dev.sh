@@ -36,8 +36,16 @@ else
   APP_ORIGIN="http://localhost:$APP_PORT" BACKEND_PORT=$BACKEND_PORT AUTH_ISSUER="$IDP_ISSUER" target/release/backend &
 fi
 pids+=($!)
+# trunk serve sends the app page the same CSP and isolation headers as the backend's --spa-port:
+# the backend prints them for this layout (issuer, API) into a Trunk config used for this run.
+{
+  sed '/^csp = \[/,$d' frontend/Trunk.toml
+  # With AUTH0_DOMAIN in the environment the backend reads the tenant itself.
+  if [ -n "${AUTH0_DOMAIN:-}" ]; then issuer=(); else issuer=(--issuer "$IDP_ISSUER"); fi
+  target/release/backend --print-trunk-serve --public-base-url "http://localhost:$BACKEND_PORT" "${issuer[@]}" | sed 1d
+} > frontend/.trunk-serve.toml
 echo "==> building the frontend with trunk (first build ~1 min), then serving it with live reload"
-(cd frontend && exec trunk serve --port "$APP_PORT") &
+(cd frontend && exec trunk --config .trunk-serve.toml serve --port "$APP_PORT") &
 pids+=($!)
 
 [ -z "${AUTH0_DOMAIN:-}" ] && wait_for "http://localhost:$IDP_PORT/healthz" "identity provider"

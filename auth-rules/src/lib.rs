@@ -1,6 +1,7 @@
 //! Rules the app (wasm) and the backend (native) must apply identically. They once disagreed:
 //! `AUTH0_DOMAIN=https://t.auth0.com` passed the backend and was refused by the app. Keeping one
 //! implementation here, with no dependencies worth a byte of the bundle, makes that impossible.
+//! The Auth0 domain rule, and which keys of a JWKS may verify an RS256 token.
 
 use thiserror::Error;
 
@@ -44,6 +45,42 @@ pub const DOMAIN_EXAMPLES: &[(&str, Result<&str, DomainError>)] = &[
     ("t.auth0.com#x", Err(DomainError::NotAHostName)),
     ("tést.auth0.com", Err(DomainError::NotAHostName)),
 ];
+
+/// What a JWK says about itself, as far as choosing keys goes (RFC 7517 §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyUse<'a> {
+    /// `kty`.
+    pub kty: &'a str,
+    /// `use`, if present.
+    pub use_: Option<&'a str>,
+    /// `alg`, if present.
+    pub alg: Option<&'a str>,
+    /// `key_ops`, if present.
+    pub key_ops: Option<&'a [&'a str]>,
+}
+
+/// Whether a JWK may verify RS256 signatures: an RSA key, for signatures (`use` `sig` or absent),
+/// for RS256 (`alg` RS256 or absent), allowed to `verify` when `key_ops` is given. An encryption
+/// key, or a key for another algorithm, is never used to check a token (RFC 8725 §3.1).
+pub fn verifies_rs256(key: KeyUse<'_>) -> bool {
+    key.kty == "RSA"
+        && key.use_.is_none_or(|u| u == "sig")
+        && key.alg.is_none_or(|a| a == "RS256")
+        && key.key_ops.is_none_or(|ops| ops.contains(&"verify"))
+}
+
+/// The key ids that appear more than once in a set: no token signed under one of them is trusted,
+/// since which key it names is ambiguous.
+pub fn duplicated_kids<'a>(kids: impl IntoIterator<Item = &'a str>) -> std::collections::BTreeSet<&'a str> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut twice = std::collections::BTreeSet::new();
+    for kid in kids {
+        if !seen.insert(kid) {
+            twice.insert(kid);
+        }
+    }
+    twice
+}
 
 /// Longest DNS name (RFC 1035 §2.3.4).
 const MAX_HOST_LEN: usize = 253;
@@ -90,6 +127,31 @@ mod tests {
         for (domain, expected) in DOMAIN_EXAMPLES {
             assert_eq!(auth0_issuer(domain).as_deref(), expected.as_deref(), "{domain:?}");
         }
+    }
+
+    #[test]
+    fn only_rsa_signature_keys_for_rs256_verify() {
+        let rsa = KeyUse { kty: "RSA", ..KeyUse::default() };
+        assert!(verifies_rs256(rsa));
+        assert!(verifies_rs256(KeyUse {
+            use_: Some("sig"),
+            alg: Some("RS256"),
+            key_ops: Some(&["sign", "verify"]),
+            ..rsa
+        }));
+        for refused in [
+            KeyUse { kty: "EC", ..rsa },
+            KeyUse { kty: "oct", ..rsa },
+            KeyUse { use_: Some("enc"), ..rsa },
+            KeyUse { alg: Some("RS384"), ..rsa },
+            KeyUse { alg: Some("PS256"), ..rsa },
+            KeyUse { key_ops: Some(&["encrypt"]), ..rsa },
+            KeyUse { key_ops: Some(&[]), ..rsa },
+        ] {
+            assert!(!verifies_rs256(refused), "{refused:?}");
+        }
+        let twice: Vec<&str> = duplicated_kids(["a", "b", "a", "c", "a", "b"]).into_iter().collect();
+        assert_eq!(twice, ["a", "b"]);
     }
 
     #[test]

@@ -63,19 +63,18 @@ enum Scheme {
 /// The scheme and token of the `Authorization` header, or why there are none.
 fn credentials(req: &HttpRequest) -> Result<(Scheme, String), ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or(ApiError::MissingToken)?;
-    let value = value.to_str().map_err(|_| ApiError::InvalidToken("authorization header is not ASCII".into()))?;
-    let (scheme, token) =
-        value.split_once(' ').ok_or_else(|| ApiError::InvalidToken("expected `Bearer <token>`".into()))?;
+    let value = value.to_str().map_err(|_| ApiError::InvalidToken("authorization header is not ASCII"))?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(|| ApiError::InvalidToken("expected `Bearer <token>`"))?;
     let scheme = if scheme.eq_ignore_ascii_case("bearer") {
         Scheme::Bearer
     } else if scheme.eq_ignore_ascii_case("dpop") {
         Scheme::Dpop
     } else {
-        return Err(ApiError::InvalidToken("expected the Bearer or DPoP scheme".into()));
+        return Err(ApiError::InvalidToken("expected the Bearer or DPoP scheme"));
     };
     let token = token.trim();
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
-        return Err(ApiError::InvalidToken("token empty or too large".into()));
+        return Err(ApiError::InvalidToken("token empty or too large"));
     }
     Ok((scheme, token.to_owned()))
 }
@@ -105,7 +104,7 @@ async fn verify(
         Scheme::Bearer => {
             let claims = validator.validate(&token).await?;
             if claims.bound_to().is_some() {
-                return Err(ApiError::InvalidToken("a DPoP-bound token was presented as a bearer token".into()));
+                return Err(ApiError::InvalidToken("a DPoP-bound token was presented as a bearer token"));
             }
             Ok(claims)
         }
@@ -133,7 +132,7 @@ async fn verify(
                     (e, _) => ApiError::InvalidProof(e),
                 })?;
             if claims.bound_to() != Some(key.as_str()) {
-                return Err(ApiError::InvalidDpopToken("the token is not bound to the proof's key".into()));
+                return Err(ApiError::InvalidDpopToken("the token is not bound to the proof's key"));
             }
             Ok(claims)
         }

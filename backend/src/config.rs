@@ -37,6 +37,10 @@ pub struct Cli {
     /// Minimum seconds between two JWKS refetches caused by an unknown `kid` (stops key-id floods).
     #[arg(long, env = "JWKS_MIN_REFRESH_SECS", default_value_t = 10)]
     pub jwks_min_refresh_secs: u64,
+    /// How long a fetched key set is trusted: past it, the keys are fetched again before a token
+    /// (even one verified before) is accepted, so a key the issuer removed stops working.
+    #[arg(long, env = "JWKS_MAX_AGE_SECS", default_value_t = 600)]
+    pub jwks_max_age_secs: u64,
     /// The silent-renewal page template served at `/silent`.
     #[arg(long, env = "SILENT_PAGE", default_value = "public/silent.html")]
     pub silent_page: PathBuf,
@@ -46,6 +50,14 @@ pub struct Cli {
     /// Directory of the built SPA (trunk's output).
     #[arg(long, env = "SPA_DIST", default_value = "frontend/dist")]
     pub dist: PathBuf,
+    /// More origins the app page may call and frame, beyond the issuer and this API (comma
+    /// separated): another address of the provider, say. Everything else is refused by its CSP.
+    #[arg(long, env = "CSP_EXTRA_ORIGINS", value_delimiter = ',')]
+    pub csp_extra_origins: Vec<String>,
+    /// Print the `[serve]` section that gives `trunk serve` the app page's headers for this
+    /// configuration, and exit (`make dev` uses it, so both servers send the same policy).
+    #[arg(long)]
+    pub print_trunk_serve: bool,
     /// The API's URL as clients see it (scheme://host[:port]), which DPoP proofs' `htu` must name;
     /// set it behind a proxy. Default: `http://localhost:<port>`.
     #[arg(long, env = "PUBLIC_BASE_URL")]
@@ -56,6 +68,9 @@ pub struct Cli {
     /// Ask DPoP proofs for a server nonce (`use_dpop_nonce`, RFC 9449 §9).
     #[arg(long, env = "DPOP_NONCE", default_value_t = false)]
     pub dpop_nonce: bool,
+    /// How long a client may take to send a request's head; a slower one is cut off (408).
+    #[arg(long, env = "CLIENT_TIMEOUT_MS", default_value_t = 5_000)]
+    pub client_timeout_ms: u64,
     /// How many DPoP proof ids the replay cache holds at most (about 16 bytes each); past it,
     /// proofs are refused with 503 until older ones age out.
     #[arg(long, env = "DPOP_REPLAY_CAPACITY", default_value_t = 1_000_000)]
@@ -99,6 +114,8 @@ pub struct Settings {
     pub leeway: Duration,
     /// Minimum interval between unknown-`kid` JWKS refetches.
     pub jwks_min_refresh: Duration,
+    /// How long a fetched key set is trusted.
+    pub jwks_max_age: Duration,
     /// DPoP proof checking.
     pub dpop: DpopSettings,
 }
@@ -122,7 +139,7 @@ impl Cli {
         if self.dpop_max_age_secs == 0 || self.dpop_replay_capacity == 0 {
             return Err(ConfigError::Invalid("DPOP_MAX_AGE_SECS and DPOP_REPLAY_CAPACITY must be positive".into()));
         }
-        Ok(settings.with_dpop(DpopSettings {
+        Ok(settings.with_jwks_max_age(Duration::from_secs(self.jwks_max_age_secs)).with_dpop(DpopSettings {
             public_base_url,
             max_age_secs: self.dpop_max_age_secs,
             nonce: self.dpop_nonce,
@@ -153,8 +170,14 @@ impl Settings {
             audience: audience.to_owned(),
             leeway: Duration::from_secs(leeway_secs),
             jwks_min_refresh: Duration::from_secs(jwks_min_refresh_secs),
+            jwks_max_age: Duration::from_secs(600),
             dpop: DpopSettings::default(),
         })
+    }
+
+    /// The same settings, trusting a fetched key set for `max_age`.
+    pub fn with_jwks_max_age(self, max_age: Duration) -> Self {
+        Self { jwks_max_age: max_age, ..self }
     }
 
     /// The same settings with these DPoP rules.

@@ -42,8 +42,9 @@ pub enum ApiError {
     #[error("authorization required")]
     MissingToken,
     /// The credentials are present but unacceptable (malformed, forged, expired, wrong audience…).
+    /// The description is fixed wording: never the token, never anything parsed from it.
     #[error("invalid token: {0}")]
-    InvalidToken(String),
+    InvalidToken(&'static str),
     /// A valid token without the scope the route requires.
     #[error("insufficient scope: {0} required")]
     InsufficientScope(&'static str),
@@ -55,7 +56,7 @@ pub enum ApiError {
     Misconfigured,
     /// `Authorization: DPoP` with a token that is not acceptable, or not bound to the proof's key.
     #[error("invalid token: {0}")]
-    InvalidDpopToken(String),
+    InvalidDpopToken(&'static str),
     /// The DPoP proof failed a check of RFC 9449 §4.3.
     #[error("invalid DPoP proof: {0}")]
     InvalidProof(crate::dpop::ProofError),
@@ -167,7 +168,7 @@ mod tests {
 
     #[test]
     fn descriptions_cannot_break_out_of_the_challenge() {
-        let err = ApiError::InvalidToken("bad \"kid\"\r\nX-Evil: 1".into());
+        let err = ApiError::InvalidToken("bad \"kid\"\r\nX-Evil: 1");
         assert_eq!(
             err.challenge(),
             r#"Bearer realm="api", error="invalid_token", error_description="bad kidX-Evil: 1""#

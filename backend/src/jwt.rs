@@ -1,20 +1,32 @@
 //! Access-token validation for the API: RS256 only, keys from the issuer's JWKS found through OpenID
-//! discovery, cached, and refetched on an unknown `kid` at most once per `jwks_min_refresh` after a
-//! successful fetch, so a flood of made-up key ids cannot turn the API into a load generator against
-//! the issuer. A failed fetch is the server's problem, not the token's: it answers 503 (never 401,
-//! which would make the app renew for nothing) until a fetch succeeds, and requests that queued
-//! behind a failing fetch share its outcome instead of refetching one after another.
+//! discovery.
+//!
+//! - Only keys that may verify RS256 are used (`auth_rules::verifies_rs256`: RSA, `use` sig,
+//!   `alg` RS256, `key_ops` verify, when given); a key id published twice is trusted for neither;
+//!   a key that cannot be parsed is skipped and the others still work.
+//! - A key set is trusted for `jwks_max_age`; past it, the keys are fetched again before any token,
+//!   even one verified before, is accepted: a key the issuer removed stops working. Each remembered
+//!   verification keeps its `kid`, and is refused once that key is no longer published.
+//! - An unknown `kid` refetches at most once per `jwks_min_refresh` after a successful fetch, so a
+//!   flood of made-up key ids cannot turn the API into a load generator against the issuer.
+//! - A failed fetch is the server's problem, not the token's: 503 (never 401, which would make the
+//!   app renew for nothing) until a fetch succeeds; requests queued behind a failing fetch share its
+//!   outcome instead of refetching one after another.
+//! - RFC 8725: a `crit` header is refused, `typ` must be absent, `JWT` or `at+jwt`, `iss` a single
+//!   string, `sub` non-empty; time arithmetic saturates. Every refusal has a fixed description.
 //!
 //! Verified tokens are remembered until they expire (bounded), because an RSA verification costs
 //! far more than the rest of a request and a browser sends the same token many times.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
@@ -26,6 +38,8 @@ const VERIFIED_CACHE_CAP: usize = 4096;
 /// The claims the API uses from an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
+    /// Issuer: one string (jsonwebtoken would take a list whose members all match).
+    pub iss: String,
     /// Subject (the user).
     pub sub: String,
     /// Expiry, seconds since the epoch.
@@ -63,13 +77,47 @@ struct Discovery {
     jwks_uri: String,
 }
 
+#[derive(Deserialize)]
+struct KeySet {
+    keys: Vec<serde_json::Value>,
+}
+
+/// The JOSE header fields checked before anything else.
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    typ: Option<String>,
+    #[serde(default)]
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+/// The issuer's keys as last fetched, and when.
+#[derive(Clone, Default)]
+struct Keys {
+    by_kid: Arc<HashMap<String, DecodingKey>>,
+    fetched_at: Option<Instant>,
+}
+
+impl Keys {
+    fn fresh(&self, max_age: Duration) -> bool {
+        self.fetched_at.is_some_and(|t| t.elapsed() < max_age)
+    }
+}
+
 #[derive(Default)]
-struct KeyState {
-    keys: HashMap<String, DecodingKey>,
-    /// When a fetch last succeeded: the refetch limit counts from here.
-    last_success: Option<Instant>,
+struct FetchState {
     /// Whether the latest fetch failed (then the next request fetches again).
     last_failed: bool,
+}
+
+/// A verification remembered: the claims, and the key that checked the signature.
+#[derive(Clone)]
+struct Remembered {
+    claims: Claims,
+    kid: String,
 }
 
 /// Validates bearer tokens against the configured issuer and audience.
@@ -77,11 +125,19 @@ pub struct Validator {
     settings: Settings,
     http: reqwest::Client,
     validation: Validation,
-    keys: RwLock<Arc<HashMap<String, DecodingKey>>>,
-    refresh: tokio::sync::Mutex<KeyState>,
+    keys: RwLock<Keys>,
+    refresh: tokio::sync::Mutex<FetchState>,
     /// Fetches finished (either way); a request that waited for the lock compares it to what it saw.
     fetches_done: AtomicU64,
-    verified: Mutex<HashMap<String, Claims>>,
+    /// The latest fetch failed: read without the fetch lock, so the unknown-kid fast path knows
+    /// a retry is due (`FetchState::last_failed` is the same fact, under the lock).
+    last_fetch_failed: AtomicBool,
+    verified: Mutex<HashMap<String, Remembered>>,
+}
+
+/// Whether an access token's `typ` is one an issuer gives access tokens (RFC 9068 §2.1), or none.
+fn access_token_type(typ: Option<&str>) -> bool {
+    typ.is_none_or(|t| ["JWT", "at+jwt", "application/at+jwt"].iter().any(|ok| t.eq_ignore_ascii_case(ok)))
 }
 
 impl Validator {
@@ -104,94 +160,158 @@ impl Validator {
             keys: RwLock::default(),
             refresh: tokio::sync::Mutex::default(),
             fetches_done: AtomicU64::new(0),
+            last_fetch_failed: AtomicBool::new(false),
             verified: Mutex::default(),
         }
     }
 
-    /// Checks signature, algorithm, `iss`, `aud`, `exp` and `nbf`, returning the claims.
+    /// Checks the header, signature, `iss`, `aud`, `exp`, `nbf` and `sub`, returning the claims.
     pub async fn validate(&self, token: &str) -> Result<Claims, ApiError> {
-        if let Some(claims) = self.remembered(token) {
-            return Ok(claims);
+        if let Some(remembered) = self.remembered(token) {
+            // Still signed by a published key? (A fresh key set, fetched if it is too old.)
+            self.key(&remembered.kid).await?;
+            return Ok(remembered.claims);
         }
-        let header = decode_header(token).map_err(|e| ApiError::InvalidToken(format!("malformed token: {e}")))?;
-        if header.alg != Algorithm::RS256 {
-            return Err(ApiError::InvalidToken(format!("algorithm {:?} is not accepted", header.alg)));
+        let header = token
+            .split('.')
+            .next()
+            .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+            .and_then(|bytes| serde_json::from_slice::<Header>(&bytes).ok())
+            .ok_or(ApiError::InvalidToken("malformed token"))?;
+        if header.crit.is_some() {
+            return Err(ApiError::InvalidToken("critical header extensions are not supported"));
         }
-        let kid = header.kid.ok_or_else(|| ApiError::InvalidToken("token has no key id".into()))?;
+        if header.alg != "RS256" {
+            return Err(ApiError::InvalidToken("algorithm not accepted"));
+        }
+        if !access_token_type(header.typ.as_deref()) {
+            return Err(ApiError::InvalidToken("not an access token (typ)"));
+        }
+        let kid = header.kid.ok_or(ApiError::InvalidToken("token has no key id"))?;
         let key = self.key(&kid).await?;
         let data =
             decode::<Claims>(token, &key, &self.validation).map_err(|e| ApiError::InvalidToken(describe(e.kind())))?;
-        self.remember(token, &data.claims);
+        if data.claims.sub.is_empty() {
+            return Err(ApiError::InvalidToken("empty subject"));
+        }
+        self.remember(token, &data.claims, kid);
         Ok(data.claims)
     }
 
-    fn remembered(&self, token: &str) -> Option<Claims> {
-        let cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
-        let claims = cache.get(token)?;
-        (claims.exp + self.settings.leeway.as_secs() > now_secs()).then(|| claims.clone())
+    fn live(&self, exp: u64) -> bool {
+        exp.saturating_add(self.settings.leeway.as_secs()) > now_secs()
     }
 
-    fn remember(&self, token: &str, claims: &Claims) {
+    fn remembered(&self, token: &str) -> Option<Remembered> {
+        let cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.get(token).filter(|r| self.live(r.claims.exp)).cloned()
+    }
+
+    fn remember(&self, token: &str, claims: &Claims, kid: String) {
         let mut cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= VERIFIED_CACHE_CAP {
-            let now = now_secs();
-            cache.retain(|_, c| c.exp + self.settings.leeway.as_secs() > now);
+            cache.retain(|_, r| self.live(r.claims.exp));
             if cache.len() >= VERIFIED_CACHE_CAP {
                 cache.clear();
             }
         }
-        cache.insert(token.to_owned(), claims.clone());
+        cache.insert(token.to_owned(), Remembered { claims: claims.clone(), kid });
     }
 
+    /// The key `kid` names in a key set no older than `jwks_max_age`.
     async fn key(&self, kid: &str) -> Result<DecodingKey, ApiError> {
-        if let Some(key) = self.cached_key(kid) {
-            return Ok(key);
+        let max_age = self.settings.jwks_max_age;
+        {
+            let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner);
+            if keys.fresh(max_age) {
+                if let Some(key) = keys.by_kid.get(kid) {
+                    return Ok(key.clone());
+                }
+                // A flood of unknown kids inside the refetch interval is refused here, without
+                // queueing on the fetch lock (the soak in `make bench` measures this path).
+                if self.within_refetch_interval(&keys) && !self.last_fetch_failed.load(Ordering::Acquire) {
+                    return Err(ApiError::InvalidToken("unknown signing key"));
+                }
+            }
         }
         let seen = self.fetches_done.load(Ordering::Acquire);
-        // One fetch at a time; whoever waited here may find the key loaded, or the fetch failed.
+        // One fetch at a time; whoever waited here may find the keys loaded, or the fetch failed.
         let mut state = self.refresh.lock().await;
-        if let Some(key) = state.keys.get(kid) {
-            return Ok(key.clone());
+        let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let fresh = keys.fresh(max_age);
+        if fresh {
+            if let Some(key) = keys.by_kid.get(kid) {
+                return Ok(key.clone());
+            }
         }
         if state.last_failed && self.fetches_done.load(Ordering::Acquire) != seen {
             return Err(ApiError::KeysUnavailable(JwksError::Shared));
         }
-        let limited = state.last_success.is_some_and(|t| t.elapsed() < self.settings.jwks_min_refresh);
-        if limited && !state.last_failed {
-            return Err(ApiError::InvalidToken("unknown signing key".into()));
+        if fresh && self.within_refetch_interval(&keys) && !state.last_failed {
+            return Err(ApiError::InvalidToken("unknown signing key"));
         }
         let fetched = self.fetch_keys().await;
         self.fetches_done.fetch_add(1, Ordering::AcqRel);
-        let keys = match fetched {
+        let by_kid = match fetched {
             Ok(keys) => keys,
             Err(error) => {
                 state.last_failed = true;
+                self.last_fetch_failed.store(true, Ordering::Release);
                 tracing::warn!(error = %error, "cannot load the issuer's signing keys; answering 503");
                 return Err(ApiError::KeysUnavailable(error));
             }
         };
-        tracing::info!(count = keys.len(), "loaded issuer signing keys");
+        tracing::info!(count = by_kid.len(), "loaded issuer signing keys");
         state.last_failed = false;
-        state.last_success = Some(Instant::now());
-        state.keys = keys;
-        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(state.keys.clone());
-        state.keys.get(kid).cloned().ok_or_else(|| ApiError::InvalidToken("unknown signing key".into()))
+        self.last_fetch_failed.store(false, Ordering::Release);
+        let key = by_kid.get(kid).cloned();
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) =
+            Keys { by_kid: Arc::new(by_kid), fetched_at: Some(Instant::now()) };
+        key.ok_or(ApiError::InvalidToken("unknown signing key"))
     }
 
-    fn cached_key(&self, kid: &str) -> Option<DecodingKey> {
-        self.keys.read().unwrap_or_else(PoisonError::into_inner).get(kid).cloned()
+    /// Whether the key set was fetched less than `jwks_min_refresh` ago (no refetch yet).
+    fn within_refetch_interval(&self, keys: &Keys) -> bool {
+        keys.fetched_at.is_some_and(|t| t.elapsed() < self.settings.jwks_min_refresh)
     }
 
+    /// The issuer's usable keys: RS256 signature keys only, each kid once; broken keys skipped.
     async fn fetch_keys(&self) -> Result<HashMap<String, DecodingKey>, JwksError> {
         let discovery_url = self.settings.discovery_url();
         let discovery: Discovery = self.get_json(&discovery_url).await?;
-        let set: JwkSet = self.get_json(&discovery.jwks_uri).await?;
-        Ok(set
+        let set: KeySet = self.get_json(&discovery.jwks_uri).await?;
+        let text = |jwk: &serde_json::Value, name: &str| jwk.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let usable: Vec<(String, &serde_json::Value)> = set
             .keys
             .iter()
-            .filter_map(|jwk| {
-                let kid = jwk.common.key_id.clone()?;
-                DecodingKey::from_jwk(jwk).ok().map(|key| (kid, key))
+            .filter(|jwk| {
+                let ops: Option<Vec<&str>> = jwk
+                    .get("key_ops")
+                    .map(|v| v.as_array().map_or(Vec::new(), |a| a.iter().filter_map(|o| o.as_str()).collect()));
+                let (kty, use_, alg) = (text(jwk, "kty"), text(jwk, "use"), text(jwk, "alg"));
+                auth_rules::verifies_rs256(auth_rules::KeyUse {
+                    kty: kty.as_deref().unwrap_or_default(),
+                    use_: use_.as_deref(),
+                    alg: alg.as_deref(),
+                    key_ops: ops.as_deref(),
+                })
+            })
+            .filter_map(|jwk| Some((text(jwk, "kid")?, jwk)))
+            .collect();
+        let twice = auth_rules::duplicated_kids(usable.iter().map(|(kid, _)| kid.as_str()));
+        if !twice.is_empty() {
+            tracing::warn!(count = twice.len(), "the issuer publishes a key id twice; neither key is trusted");
+        }
+        Ok(usable
+            .iter()
+            .filter(|(kid, _)| !twice.contains(kid.as_str()))
+            .filter_map(|(kid, jwk)| {
+                let key =
+                    serde_json::from_value::<Jwk>((*jwk).clone()).ok().and_then(|j| DecodingKey::from_jwk(&j).ok());
+                if key.is_none() {
+                    tracing::warn!("skipping a signing key that cannot be parsed");
+                }
+                Some((kid.clone(), key?))
             })
             .collect())
     }
@@ -205,17 +325,17 @@ impl Validator {
 }
 
 /// A description safe to return to the caller: it names the failed check, never the token.
-fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> String {
+fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
     use jsonwebtoken::errors::ErrorKind as K;
     match kind {
-        K::ExpiredSignature => "token expired".into(),
-        K::ImmatureSignature => "token not valid yet (nbf)".into(),
-        K::InvalidIssuer => "wrong issuer".into(),
-        K::InvalidAudience => "wrong audience".into(),
-        K::InvalidSignature => "bad signature".into(),
-        K::InvalidAlgorithm => "algorithm not accepted".into(),
-        K::MissingRequiredClaim(claim) => format!("missing claim {claim}"),
-        _ => "malformed token".into(),
+        K::ExpiredSignature => "token expired",
+        K::ImmatureSignature => "token not valid yet (nbf)",
+        K::InvalidIssuer => "wrong issuer",
+        K::InvalidAudience => "wrong audience",
+        K::InvalidSignature => "bad signature",
+        K::InvalidAlgorithm => "algorithm not accepted",
+        K::MissingRequiredClaim(_) => "missing a required claim",
+        _ => "malformed token",
     }
 }
 
@@ -230,10 +350,11 @@ mod tests {
 
     #[test]
     fn scope_matching_is_exact() {
-        let claims = |scope: &str| Claims { sub: "u".into(), exp: 0, scope: Some(scope.into()), cnf: None };
+        let claims =
+            |scope: &str| Claims { iss: "i".into(), sub: "u".into(), exp: 0, scope: Some(scope.into()), cnf: None };
         assert!(claims("openid read:messages").has_scope("read:messages"));
         assert!(!claims("openid read:messages-all").has_scope("read:messages"));
         assert!(!claims("").has_scope("read:messages"));
-        assert!(!Claims { sub: "u".into(), exp: 0, scope: None, cnf: None }.has_scope("read:messages"));
+        assert!(!Claims { iss: "i".into(), sub: "u".into(), exp: 0, scope: None, cnf: None }.has_scope("read:messages"));
     }
 }

@@ -54,21 +54,72 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     cfg.app_data(state.validator.clone())
         .app_data(state.dpop.clone())
         .app_data(state.silent.clone())
-        .route("/healthz", web::get().to(healthz))
-        .service(
-            web::resource("/silent")
-                .route(web::get().to(silent::silent))
-                .route(web::head().to(silent::silent))
-                .default_service(web::to(method_not_allowed)),
-        )
+        .service(readable("/healthz", healthz).wrap(middleware::from_fn(limits)))
+        .service(readable("/silent", silent::silent).wrap(middleware::from_fn(limits)))
         .service(
             web::scope("/api")
                 .wrap(cors)
-                .wrap(middleware::DefaultHeaders::new().add((header::VARY, "Origin")))
-                .route("/public", web::get().to(api::public))
-                .route("/private", web::get().to(api::private))
-                .route("/private-scoped", web::get().to(api::private_scoped)),
+                // Answers carry the user's claims: no cache keeps them.
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add((header::VARY, "Origin"))
+                        .add((header::CACHE_CONTROL, "no-store")),
+                )
+                .wrap(middleware::from_fn(limits))
+                .service(readable("/public", api::public))
+                .service(readable("/private", api::private))
+                .service(readable("/private-scoped", api::private_scoped)),
         );
+}
+
+/// Longest request body taken anywhere. Nothing here reads a body (every route is GET or HEAD), so
+/// this only stops a client streaming one at the server.
+pub const MAX_BODY_BYTES: u64 = 8 * 1024;
+/// Largest request head (all header names and values) taken. A bearer token is about 1 KB, a DPoP
+/// proof about 500 bytes; actix-http's own limit is far larger.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// `GET` and `HEAD` on `path`; any other method gets `405` with `Allow: GET, HEAD`.
+fn readable<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+/// `431` for headers over [`MAX_HEADER_BYTES`], `413` for a declared body over [`MAX_BODY_BYTES`],
+/// before anything else looks at the request (`configure` puts it on every route; `main` on the SPA
+/// listener too).
+pub async fn limits(
+    req: actix_web::dev::ServiceRequest,
+    next: middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody + 'static>, actix_web::Error> {
+    let head: usize = req.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if head > MAX_HEADER_BYTES {
+        let response = HttpResponse::build(actix_web::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+            .insert_header((header::CONNECTION, "close"))
+            .finish();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        let response = HttpResponse::PayloadTooLarge().insert_header((header::CONNECTION, "close")).finish();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req).await.map(actix_web::dev::ServiceResponse::map_into_left_body)
+}
+
+/// The access log: method, path without its query, status, size, time. Never the query (the code
+/// flow's silent frame lands on `/silent?code=…`) nor a header (tokens, DPoP proofs).
+pub fn access_log() -> middleware::Logger {
+    middleware::Logger::new("%{method}xi %U %s %b %Dms")
+        .custom_request_replace("method", |req| req.method().as_str().to_owned())
 }
 
 /// Headers every response gets, whichever listener serves it.

@@ -3,8 +3,9 @@
 //! the configuration is wrong or a port is taken.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use actix_web::{App, HttpServer};
+use actix_web::{web, App, HttpServer};
 use backend::config::Cli;
 use backend::silent::SilentPage;
 use backend::{configure, default_headers, spa, AppState};
@@ -41,21 +42,28 @@ fn chain(error: &dyn std::error::Error) -> String {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let settings = cli.settings().map_err(|e| chain(&e))?;
+    let policy = spa::AppPolicy::new(&settings.issuer, &settings.dpop.public_base_url, &cli.csp_extra_origins)
+        .map_err(|e| chain(&e))?;
+    if cli.print_trunk_serve {
+        print!("{}", policy.trunk_serve_toml());
+        return Ok(());
+    }
     let silent = SilentPage::load(&cli.silent_page, &settings.app_origin).map_err(|e| chain(&e))?;
     if cli.spa_port.is_some() && !cli.dist.join("index.html").is_file() {
         return Err(format!("{} has no index.html: build the frontend first (make build)", cli.dist.display()));
     }
+    let page = match cli.spa_port {
+        Some(_) => Some(web::Data::new(spa::IndexPage::load(&cli.dist, policy).map_err(|e| chain(&e))?)),
+        None => None,
+    };
     let state = AppState::new(settings, silent);
-    // Request lines only: paths carry no token (tokens travel in headers and URL fragments).
-    let log_format = "%r %s %b %Dms";
+    // Access log: method, path (never the query: `/silent?code=…`), status, size, time; no header.
 
     let api_state = state.clone();
     let api = HttpServer::new(move || {
-        App::new()
-            .wrap(actix_web::middleware::Logger::new(log_format))
-            .wrap(default_headers())
-            .configure(|cfg| configure(cfg, &api_state))
+        App::new().wrap(backend::access_log()).wrap(default_headers()).configure(|cfg| configure(cfg, &api_state))
     })
+    .client_request_timeout(Duration::from_millis(cli.client_timeout_ms))
     .bind((cli.host, cli.port))
     .map_err(|e| format!("cannot listen on {}:{}: {e} (is another instance running?)", cli.host, cli.port))?
     .run();
@@ -68,17 +76,19 @@ async fn run(cli: Cli) -> Result<(), String> {
         state.settings.app_origin
     );
 
-    let Some(spa_port) = cli.spa_port else {
+    let (Some(spa_port), Some(page)) = (cli.spa_port, page) else {
         return api.await.map_err(|e| e.to_string());
     };
     let dist = cli.dist.clone();
     let spa = HttpServer::new(move || {
         App::new()
-            .wrap(actix_web::middleware::Logger::new(log_format))
+            .wrap(backend::access_log())
             .wrap(default_headers())
             .wrap(spa::spa_headers())
-            .configure(|cfg| spa::configure_spa(cfg, dist.clone()))
+            .wrap(actix_web::middleware::from_fn(backend::limits))
+            .configure(|cfg| spa::configure_spa(cfg, dist.clone(), page.clone()))
     })
+    .client_request_timeout(Duration::from_millis(cli.client_timeout_ms))
     .bind((cli.host, spa_port))
     .map_err(|e| format!("cannot listen on {}:{spa_port}: {e} (is another instance running?)", cli.host))?
     .run();

@@ -1,27 +1,49 @@
 //! The optional SPA listener: files from `dist`, history fallback for app routes, 404 for missing
-//! assets, and no way out of `dist`.
+//! assets, and no way out of `dist`: a real secret sits beside it, and every trick to reach it
+//! (encoded, double-encoded, backslashes, NUL, a symlink) is tried.
 
 use actix_web::http::StatusCode;
-use actix_web::{test, App};
-use backend::spa::{configure_spa, spa_headers};
+use actix_web::{test, web, App};
+use backend::spa::{configure_spa, spa_headers, AppPolicy, IndexPage, ISOLATION_HEADERS, NONCE_PLACEHOLDER};
 
-fn dist() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("spa-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>app</title>").expect("index");
+/// What must never be served: it sits next to `dist/`, in the directory above it.
+const SECRET: &str = "the-secret-beside-dist";
+
+fn policy() -> AppPolicy {
+    AppPolicy::new("http://localhost:4000", "http://localhost:3001", &[]).expect("policy")
+}
+
+fn page(dir: &std::path::Path) -> web::Data<IndexPage> {
+    web::Data::new(IndexPage::load(dir, policy()).expect("index page"))
+}
+
+fn dist(name: &str) -> std::path::PathBuf {
+    let root = std::env::temp_dir().join(format!("spa-test-{name}-{}", std::process::id()));
+    let dir = root.join("dist");
+    std::fs::create_dir_all(dir.join("assets")).expect("mkdir");
+    std::fs::write(root.join("secret.txt"), SECRET).expect("secret");
+    let index = format!(
+        "<!doctype html><title>app</title><script type=\"module\" nonce=\"{NONCE_PLACEHOLDER}\">boot()</script>"
+    );
+    std::fs::write(dir.join("index.html"), index).expect("index");
     std::fs::write(dir.join("app.js"), "console.log(1)").expect("js");
+    std::fs::write(dir.join(".env"), SECRET).expect("dotfile");
+    std::os::unix::fs::symlink(root.join("secret.txt"), dir.join("linked.txt")).expect("symlink");
+    std::os::unix::fs::symlink(&root, dir.join("assets").join("up")).expect("dir symlink");
     dir
 }
 
 #[actix_web::test]
 async fn routes_fall_back_to_index_and_assets_do_not() {
-    let dir = dist();
-    let app = test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone()))).await;
+    let dir = dist("routes");
+    let app =
+        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
+            .await;
     for route in ["/", "/callback", "/profile", "/ping", "/no/such/route"] {
         let res = test::call_service(&app, test::TestRequest::get().uri(route).to_request()).await;
         assert_eq!(res.status(), StatusCode::OK, "{route}");
-        let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok());
-        assert_eq!(csp, Some("frame-ancestors 'none'"), "{route}: the app must not be framed");
+        let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{route}: the app must not be framed");
         assert!(String::from_utf8_lossy(&test::read_body(res).await).contains("<title>app</title>"), "{route}");
     }
     let res = test::call_service(&app, test::TestRequest::get().uri("/app.js").to_request()).await;
@@ -30,11 +52,106 @@ async fn routes_fall_back_to_index_and_assets_do_not() {
         let res = test::call_service(&app, test::TestRequest::get().uri(missing).to_request()).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{missing}");
     }
-    for traversal in ["/../Cargo.toml", "/..%2fCargo.toml", "/%2e%2e/%2e%2e/etc/passwd", "/callback/../../Cargo.toml"] {
-        let res = test::call_service(&app, test::TestRequest::get().uri(traversal).to_request()).await;
-        let body = test::read_body(res).await;
-        let text = String::from_utf8_lossy(&body);
-        assert!(!text.contains("[package]") && !text.contains("root:"), "{traversal}");
+    std::fs::remove_dir_all(dir.parent().expect("root")).expect("cleanup");
+}
+
+#[actix_web::test]
+async fn nothing_outside_dist_is_served_however_the_path_is_written() {
+    let dir = dist("traversal");
+    // The secret is really there, one level up: a traversal that worked would find it.
+    assert_eq!(std::fs::read_to_string(dir.join("../secret.txt")).expect("secret"), SECRET);
+    let app =
+        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
+            .await;
+    for attempt in [
+        "/../secret.txt",
+        "/assets/../../secret.txt",
+        "/..%2fsecret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/%252e%252e%252fsecret.txt",
+        "/..%252fsecret.txt",
+        "/..%5csecret.txt",
+        "/..\\secret.txt",
+        "/assets%5c..%5c..%5csecret.txt",
+        "/secret.txt%00.js",
+        "/..%00/secret.txt",
+        "/callback/../../secret.txt",
+        "/.env",
+        "/%2eenv",
+        "/linked.txt",
+        "/assets/up/secret.txt",
+    ] {
+        let req = test::TestRequest::get().uri(attempt).to_request();
+        let res = test::call_service(&app, req).await;
+        let status = res.status();
+        let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
+        assert!(!body.contains(SECRET), "{attempt}: served the secret ({status})");
     }
-    std::fs::remove_dir_all(&dir).expect("cleanup");
+    std::fs::remove_dir_all(dir.parent().expect("root")).expect("cleanup");
+}
+
+/// The nonce a response's CSP names.
+fn nonce_of(csp: &str) -> String {
+    let start = csp.find("'nonce-").expect("a nonce") + "'nonce-".len();
+    csp[start..].split('\'').next().expect("closing quote").to_owned()
+}
+
+#[actix_web::test]
+async fn every_app_page_has_its_own_nonce_and_the_isolation_headers() {
+    let dir = dist("nonce");
+    let app =
+        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
+            .await;
+    let mut nonces = Vec::new();
+    for route in ["/", "/index.html", "/profile"] {
+        let res = test::call_service(&app, test::TestRequest::get().uri(route).to_request()).await;
+        let headers = res.headers().clone();
+        let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).expect("csp").to_owned();
+        let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
+        let nonce = nonce_of(&csp);
+        assert_eq!(nonce.len(), 24, "128 bits, base64");
+        assert!(body.contains(&format!("nonce=\"{nonce}\">boot()")), "{route}: the script carries the header's nonce");
+        assert!(!body.contains(NONCE_PLACEHOLDER), "{route}");
+        assert_eq!(headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"), "{route}");
+        for (name, value) in ISOLATION_HEADERS {
+            assert_eq!(headers.get(name).and_then(|v| v.to_str().ok()), Some(value), "{route}: {name}");
+        }
+        nonces.push(nonce);
+    }
+    nonces.dedup();
+    assert_eq!(nonces.len(), 3, "never the same nonce twice");
+    // Assets get the isolation headers, not the page's policy.
+    let res = test::call_service(&app, test::TestRequest::get().uri("/app.js").to_request()).await;
+    assert_eq!(res.headers().get("cross-origin-opener-policy").and_then(|v| v.to_str().ok()), Some("same-origin"));
+    let head = test::call_service(
+        &app,
+        test::TestRequest::default().method(actix_web::http::Method::HEAD).uri("/").to_request(),
+    )
+    .await;
+    assert_eq!(head.status(), StatusCode::OK);
+    assert!(test::read_body(head).await.is_empty());
+    std::fs::remove_dir_all(dir.parent().expect("root")).expect("cleanup");
+}
+
+#[actix_web::test]
+async fn a_build_without_nonce_slots_is_refused_at_start() {
+    let dir = dist("no-nonce");
+    std::fs::write(dir.join("index.html"), "<script type=\"module\">boot()</script>").expect("index");
+    let error = IndexPage::load(&dir, policy()).expect_err("refused").to_string();
+    assert!(error.contains("create_nonce"), "{error}");
+    std::fs::remove_dir_all(dir.parent().expect("root")).expect("cleanup");
+}
+
+#[actix_web::test]
+async fn trunk_serve_sends_the_backends_policy_for_the_default_layout() {
+    let trunk =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../frontend/Trunk.toml")).expect("Trunk.toml");
+    let printed = policy().trunk_serve_toml();
+    let expected = printed.strip_prefix("[serve]\n").expect("a [serve] section");
+    assert!(
+        trunk.ends_with(expected),
+        "frontend/Trunk.toml must end with `backend --print-trunk-serve` minus its first line:\n{expected}"
+    );
+    assert!(trunk.contains("create_nonce = true"));
 }

@@ -21,7 +21,12 @@
 //   IDP_STORE (unset): a JSON file keeping sessions and grants across restarts (memory when unset)
 //   IDP_TEST_CONTROL (unset): "1" enables GET /__dev/stats (request counts),
 //     POST /__dev/faults {"authorizeDelayMs": n} and POST /__dev/refresh-token {"token": …} (exists,
-//     consumed, bound key), for the e2e suite and `make bench` only
+//     consumed, bound key), for the e2e suite and `make bench` only. They take JSON only
+//     (`content-type: application/json`, else 415), refuse any request a browser page of another
+//     origin sends (an `Origin` other than the issuer's: 403), and send no CORS headers.
+//   IDP_ALLOW_NON_LOCAL (unset): the provider refuses to start on a non-loopback IDP_HOST or with an
+//     issuer that is not on this machine, since its users and passwords are public; "1" allows it.
+// Request bodies over MAX_BODY_BYTES are answered 413 and the connection closed, never buffered.
 
 import http from 'node:http';
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -55,6 +60,21 @@ const STORE = process.env.IDP_STORE;
 const TEST_CONTROL = process.env.IDP_TEST_CONTROL === '1';
 // Auth0 puts the OIDC scopes in the access token's scope next to the API's own.
 const API_SCOPES = 'openid profile email read:messages';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+const isLoopback = (host) => LOOPBACK_HOSTS.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
+if (process.env.IDP_ALLOW_NON_LOCAL !== '1') {
+  let issuerHost = '';
+  try { issuerHost = new URL(ISSUER).hostname; } catch { /* reported below */ }
+  if (!isLoopback(HOST)) {
+    console.error(`idp: IDP_HOST ${HOST} is reachable from other machines, and this provider's users and passwords are public; set IDP_ALLOW_NON_LOCAL=1 if you really mean it`);
+    process.exit(2);
+  }
+  if (!isLoopback(issuerHost)) {
+    console.error(`idp: IDP_ISSUER ${ISSUER} is not on this machine; this is a local test provider (set IDP_ALLOW_NON_LOCAL=1 if you really mean it)`);
+    process.exit(2);
+  }
+}
 
 for (const [name, value] of Object.entries({
   IDP_PORT: PORT, IDP_ACCESS_TOKEN_TTL: ACCESS_TTL, IDP_ID_TOKEN_TTL: ID_TTL,
@@ -197,6 +217,8 @@ provider.Client.Schema.prototype.invalidate = function relaxed(message, code) {
 const stats = {
   authorize: 0, authorizeSilent: 0, userinfo: 0,
   token: { authorization_code: 0, refresh_token: 0 }, invalidGrant: 0, revocations: 0,
+  // Key-set downloads: `make bench` checks the API's refetch limit holds under a flood of unknown kids.
+  jwks: 0,
 };
 provider.on('grant.success', (ctx) => {
   const type = ctx.oidc.params?.grant_type;
@@ -208,19 +230,51 @@ provider.on('grant.error', (_ctx, err) => {
 });
 const oidc = provider.callback();
 
-function readBody(req, limit = 4096) {
+/** Largest request body read (forms, test controls); the provider's own endpoints limit theirs. */
+const MAX_BODY_BYTES = 4096;
+
+/** Thrown when a body is over the limit: the request has been answered (413) and cut off. */
+class TooLarge extends Error {}
+
+/** The body as text, or `TooLarge` once it passes `limit`: then 413 is sent, the connection
+ *  closed and the rest never read (an announced length over the limit is refused before any). */
+function readBody(req, res, limit = MAX_BODY_BYTES) {
   return new Promise((resolve, reject) => {
-    let body = '';
+    const tooLarge = () => {
+      req.removeAllListeners('data');
+      res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('request body too large', () => req.destroy());
+      reject(new TooLarge());
+    };
+    if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge();
+    const chunks = [];
+    let size = 0;
     req.on('data', (chunk) => {
-      body += chunk;
-      if (body.length > limit) reject(new Error('request body too large'));
+      size += chunk.length;
+      if (size > limit) return tooLarge();
+      chunks.push(chunk);
     });
-    req.on('end', () => resolve(body));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
 
-const readForm = async (req) => new URLSearchParams(await readBody(req));
+/** Whether a test-control request may be served: JSON, and not sent by a page of another origin.
+ *  Answers the refusal itself. */
+function controlRefused(req, res) {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== new URL(ISSUER).origin) {
+    send(res, 403, 'test controls answer no other origin', { 'content-type': 'text/plain' });
+    return true;
+  }
+  if (req.method === 'POST' && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+    send(res, 415, 'test controls take application/json', { 'content-type': 'text/plain' });
+    return true;
+  }
+  return false;
+}
+
+const readForm = async (req, res) => new URLSearchParams(await readBody(req, res));
 
 function send(res, status, body, headers = {}) {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers });
@@ -245,7 +299,7 @@ async function interaction(req, res, uid, action) {
     return send(res, 200, loginPage({ uid, clientName, users: USERS }));
   }
   if (req.method === 'POST' && action === 'login') {
-    const form = await readForm(req);
+    const form = await readForm(req, res);
     const user = authenticate(form.get('email'), form.get('password'));
     if (!user) {
       return send(res, 401, loginPage({ uid, clientName, users: USERS, email: form.get('email'), error: 'Wrong email or password.' }));
@@ -305,19 +359,23 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, ISSUER);
   try {
     if (url.pathname === '/healthz') return send(res, 200, 'ok', { 'content-type': 'text/plain' });
+    if (url.pathname.startsWith('/__dev/')) {
+      if (!TEST_CONTROL) return send(res, 404, 'not found', { 'content-type': 'text/plain' });
+      if (controlRefused(req, res)) return undefined;
+    }
     if (url.pathname === '/__dev/stats' && TEST_CONTROL && req.method === 'GET') {
       return send(res, 200, JSON.stringify(stats), { 'content-type': 'application/json' });
     }
     if (url.pathname === '/__dev/refresh-token' && TEST_CONTROL && req.method === 'POST') {
       // What the provider knows of a refresh token, never the token itself: for tests of
       // revocation and binding.
-      const { token } = JSON.parse((await readBody(req)) || '{}');
+      const { token } = JSON.parse((await readBody(req, res)) || '{}');
       const found = typeof token === 'string' ? await provider.RefreshToken.find(token) : undefined;
       const state = { exists: Boolean(found), consumed: Boolean(found?.consumed), jkt: found?.jkt ?? null };
       return send(res, 200, JSON.stringify(state), { 'content-type': 'application/json' });
     }
     if (url.pathname === '/__dev/faults' && TEST_CONTROL && req.method === 'POST') {
-      const body = JSON.parse((await readBody(req)) || '{}');
+      const body = JSON.parse((await readBody(req, res)) || '{}');
       if (Number.isInteger(body.authorizeDelayMs) && body.authorizeDelayMs >= 0) faults.authorizeDelayMs = body.authorizeDelayMs;
       return send(res, 200, JSON.stringify(faults), { 'content-type': 'application/json' });
     }
@@ -329,6 +387,7 @@ const server = http.createServer(async (req, res) => {
     if (match) return await interaction(req, res, match[1], match[2]);
     if (url.pathname === '/userinfo') return await userinfo(req, res);
     if (url.pathname === '/oauth/revoke' && req.method === 'POST') stats.revocations += 1;
+    if (url.pathname === '/.well-known/jwks.json') stats.jwks += 1;
     if (url.pathname === '/authorize') {
       stats.authorize += 1;
       if (url.searchParams.get('prompt') === 'none') stats.authorizeSilent += 1;
@@ -350,6 +409,7 @@ const server = http.createServer(async (req, res) => {
     }
     return oidc(req, res);
   } catch (err) {
+    if (err instanceof TooLarge) return undefined; // answered and cut off
     console.error('idp:', err.message);
     if (!res.headersSent) send(res, 400, errorPage({ error: 'invalid_request', error_description: err.message }));
   }
@@ -363,4 +423,9 @@ server.listen(PORT, HOST, () => {
   console.log(`idp: ${ISSUER} (clients ${CLIENT_ID}, ${IMPLICIT_CLIENT_ID}; audience ${AUDIENCE}; access token ${ACCESS_TTL}s)`);
   console.log(`idp: dev users: ${USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`);
 });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections(); // keep-alive clients (the backend's key fetches) must not hold the exit
+  });
+}

@@ -1,5 +1,6 @@
 // Page object for the app and the provider's login page: role-based locators, web-first waits.
 import { expect, type Page, type TestInfo } from '@playwright/test';
+import { APP } from '../playwright.config';
 
 export interface User { email: string; password: string; name: string }
 export const ALICE: User = { email: 'alice@example.com', password: 'wonderland', name: 'Alice Liddell' };
@@ -24,6 +25,15 @@ export class AppPage {
   async goto(path = '/') {
     await this.page.goto(path);
     await expect(this.nav()).toBeVisible();
+  }
+
+  /** Log Out through the provider's logout and back: done once the app's home page has loaded
+   *  again, not when the button's first effect (the Log In button) shows before the navigation. */
+  async logOutThroughProvider() {
+    const backHome = this.page.waitForResponse((r) => r.request().isNavigationRequest() && r.url() === `${APP}/`);
+    await this.logoutButton().click();
+    await backHome;
+    await expect(this.loginButton()).toBeVisible();
   }
 
   /** Full login through the provider's page, back to the app. */

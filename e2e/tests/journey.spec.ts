@@ -93,8 +93,7 @@ test('login → profile → API → automatic and manual renewal → reload → 
 
   await test.step('Log Out clears the keys and ends the provider session', async () => {
     await app.login();
-    await app.logoutButton().click();
-    await expect(app.loginButton()).toBeVisible();
+    await app.logOutThroughProvider();
     await expect(page).toHaveURL('/');
     expect(await app.stored()).toEqual(LOGGED_OUT);
     await app.shot('home after logout');

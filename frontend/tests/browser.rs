@@ -29,7 +29,7 @@ const ACCESS: &str = "fixture-access-token";
 const TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImZpeHR1cmUifQ.eyJpc3MiOiJodHRwOi8vbG9jYWxob3N0OjQwMDAiLCJzdWIiOiJhdXRoMHxmaXh0dXJlIiwiYXVkIjoiZGV2LXNwYS1jbGllbnQiLCJleHAiOjQxMDI0NDQ4MDAsImlhdCI6MTcwMDAwMDAwMCwibm9uY2UiOiJuIiwiYXRfaGFzaCI6IjNxVXl4dlZnSVNqTjBoZmxZQ0NaQmcifQ.lM6QqrBvL8dxz4he6C6LR_oGVMcDTUJhJXUiXRFM8FBbFLckdmaUev363YiSFlHNxhiJOYUJGBNJxUDw4G2xzgh4rLsnHSrJ51XO7ibBmo5n3d_rdPZ9Q0kqmlMWVsBmnccx4jnxUrvJMs1mePTnygyejw55FrEBGXM9zvKLOg2dqMgNixuOCG0LxsZrQ6i361tOWE1m7eeZYIj1jzxKfZxMSSefwax_HqOJQdlypzsqeJ_Qjl0SZ5iqD9nXJlT6sOjJAIebM8_G-vbSvLOwOY4iEPC2IYZVYW_0-NZPbtEEsCSa_rNQFDNx2aLjOMJB_8Y9y_ztJ0BFX_E7MltNDw";
 
 fn fixture_jwk() -> Jwk {
-    Jwk { kty: "RSA".into(), kid: Some("fixture".into()), n: Some(N.into()), e: Some("AQAB".into()) }
+    Jwk { kty: "RSA".into(), kid: Some("fixture".into()), n: Some(N.into()), e: Some("AQAB".into()), ..Jwk::default() }
 }
 
 /// Runs `f` holding the renewal lock, as every store write must.
@@ -154,6 +154,34 @@ async fn webcrypto_accepts_a_good_signature_and_rejects_tampering() {
     let mut signature_changed = good.clone();
     signature_changed.signature[10] ^= 1;
     assert_eq!(jwks::verify_with(&key, &signature_changed).await, Err(AuthError::Token(TokenError::Signature)));
+}
+
+/// A JWKS served from a `data:` URL, so each test has its own set (the key cache is per URL).
+fn jwks_uri(keys: serde_json::Value) -> String {
+    let json = serde_json::json!({ "keys": keys }).to_string();
+    format!("data:application/json,{}", String::from(js_sys::encode_uri_component(&json)))
+}
+
+#[wasm_bindgen_test]
+async fn a_key_that_cannot_be_imported_is_skipped_and_the_others_still_verify() {
+    let good = jwt::decode(TOKEN).expect("decodes");
+    let fixture = serde_json::json!({"kty": "RSA", "kid": "fixture", "n": N, "e": "AQAB", "use": "sig"});
+    let broken = serde_json::json!({"kty": "RSA", "kid": "broken", "n": "!!not base64!!", "e": "AQAB"});
+    let unreadable = serde_json::json!({"kty": "RSA", "kid": ["not", "a", "string"], "n": N, "e": "AQAB"});
+    let uri = jwks_uri(serde_json::json!([broken, unreadable, fixture]));
+    assert_eq!(jwks::verify(&uri, &good).await, Ok(()));
+}
+
+#[wasm_bindgen_test]
+async fn a_kid_published_twice_or_for_encryption_verifies_nothing() {
+    let good = jwt::decode(TOKEN).expect("decodes");
+    let fixture = serde_json::json!({"kty": "RSA", "kid": "fixture", "n": N, "e": "AQAB"});
+    let twice = jwks_uri(serde_json::json!([fixture.clone(), fixture.clone()]));
+    assert_eq!(jwks::verify(&twice, &good).await, Err(AuthError::Token(TokenError::UnknownKey)));
+    let mut encryption = fixture;
+    encryption["use"] = "enc".into();
+    let for_encryption = jwks_uri(serde_json::json!([encryption]));
+    assert_eq!(jwks::verify(&for_encryption, &good).await, Err(AuthError::Token(TokenError::UnknownKey)));
 }
 
 fn post(origin: &str, source: Option<&JsValue>, state: &str) {

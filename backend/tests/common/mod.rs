@@ -140,6 +140,11 @@ pub fn app_state(issuer: &str, min_refresh_secs: u64, dpop: backend::config::Dpo
     let settings = backend::config::Settings::new(APP_ORIGIN, issuer, AUDIENCE, 5, min_refresh_secs)
         .expect("settings")
         .with_dpop(dpop);
+    app_state_from(settings)
+}
+
+/// The :3001 app's state for these settings.
+pub fn app_state_from(settings: backend::config::Settings) -> backend::AppState {
     let template =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../public/silent.html")).expect("silent.html");
     let silent = backend::silent::SilentPage::render(&template, &settings.app_origin).expect("render");

@@ -69,7 +69,10 @@ test('a replayed code is refused by the app and by the provider; the session is 
 test('a tampered PKCE verifier is refused by the provider and the error is shown', async ({ app, page }) => {
   await page.route(`${IDP}/oauth/token`, async (route) => {
     const body = new URLSearchParams(route.request().postData() ?? '');
-    body.set('code_verifier', `${body.get('code_verifier')?.slice(0, -1)}A`);
+    // Change the last character for another: a 32-byte verifier's last base64url character is one of
+    // 16, `A` among them, so a fixed replacement would sometimes change nothing.
+    const verifier = body.get('code_verifier') ?? '';
+    body.set('code_verifier', `${verifier.slice(0, -1)}${verifier.endsWith('B') ? 'C' : 'B'}`);
     await route.continue({ postData: body.toString() });
   });
   await app.goto('/profile');

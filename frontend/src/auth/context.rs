@@ -308,15 +308,37 @@ async fn restore(model: UseReducerHandle<AuthModel>, setup: Rc<AuthSetup>) {
     }
 }
 
+/// A stored session the configuration does not own ends in the store, under the lock: a new
+/// generation begins and its tokens are removed. The model follows and keeps its message.
+async fn drop_foreign(model: UseReducerHandle<AuthModel>) {
+    let generation = model.generation;
+    let task: locks::Task<Result<Option<u64>, AuthError>> =
+        Box::new(move |_, held| Box::pin(async move { store::end(&held, generation) }));
+    match locks::exclusive(task).await {
+        Ok(Ok(Some(next))) => model.dispatch(Action::RemoteLoggedOut { generation: next }),
+        Ok(Ok(None)) => {} // another tab moved the store on; its storage event brings the model along
+        Ok(Err(error)) => log(web_sys::console::warn_1, format!("storage: {error}")),
+        Err(error) => log(web_sys::console::warn_1, format!("storage: {error}")),
+    }
+}
+
 /// Follows the other tabs: their commits and logouts through the `storage` event, and (memory
-/// storage) their sessions and questions through the broadcast channel.
+/// storage) their sessions and questions through the broadcast channel. A session that does not
+/// belong to this configuration is not adopted.
 fn follow_other_tabs(
     model: &UseReducerHandle<AuthModel>,
+    setup: &Rc<AuthSetup>,
     memory: bool,
 ) -> (Option<gloo_events::EventListener>, Option<broadcast::Listener>) {
+    let owned = {
+        let setup = setup.clone();
+        move |session: &Session| session.belongs_to(&setup.config.issuer, &setup.config.client_id)
+    };
     let storage = {
         let model = model.clone();
+        let owned = owned.clone();
         tabs::watch_other_tabs(move |stored| match stored {
+            Stored::Session { session, .. } if !owned(&session) => {}
             Stored::Session { session, generation } => {
                 let frame = store::frame_status(generation);
                 model.dispatch(Action::Adopted { session: *session, generation, frame, at: now_ms() })
@@ -341,7 +363,7 @@ fn follow_other_tabs(
         let model = model.clone();
         broadcast::listen(move |message| match message {
             Message::Session { session, generation, frame } => {
-                if store::adopt_posted(&session, generation, frame) {
+                if owned(&session) && store::adopt_posted(&session, generation, frame) {
                     model.dispatch(Action::Adopted { session: *session, generation, frame, at: now_ms() });
                 }
             }
@@ -375,14 +397,19 @@ fn follow_other_tabs(
 pub fn AuthProvider(props: &AuthProviderProps) -> Html {
     let memory = props.setup.config.token_storage == TokenStorage::Memory;
     store::configure(props.setup.config.token_storage, props.setup.config.use_refresh_tokens);
-    let model = use_reducer(|| AuthModel::restored(store::read(), store::frame_status(store::generation())));
+    let model = use_reducer(|| {
+        let config = &props.setup.config;
+        AuthModel::restored(store::read(), store::frame_status(store::generation()), &config.issuer, &config.client_id)
+    });
     let inflight = use_memo((), |()| RefCell::new(None));
     let context = AuthContext { model, setup: props.setup.clone(), inflight };
     {
         let context = context.clone();
         use_effect_with((), move |()| {
-            let listeners = follow_other_tabs(&context.model, memory);
-            if context.session().is_some_and(|s| s.is_expired(now_ms())) {
+            let listeners = follow_other_tabs(&context.model, &context.setup, memory);
+            if context.state == AuthState::Failed(AuthError::ForeignSession) {
+                wasm_bindgen_futures::spawn_local(drop_foreign(context.model.clone()));
+            } else if context.session().is_some_and(|s| s.is_expired(now_ms())) {
                 // A session restored already expired may still be alive at the provider: try once.
                 context.renew(Trigger::Scheduled);
             } else if memory && context.state == AuthState::Anonymous && store::session_elsewhere() {

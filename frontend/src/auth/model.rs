@@ -195,9 +195,14 @@ fn lifetime_of(session: &Session) -> LifetimeRecord {
 
 impl AuthModel {
     /// The model of a fresh page, from what the store holds and what the session learned about the
-    /// silent frame.
-    pub fn restored(stored: Stored, frame: FrameStatus) -> Self {
+    /// silent frame. A stored session is rechecked against the configuration (`issuer`,
+    /// `client_id`): one that does not belong is not shown as signed in but as
+    /// `Failed(ForeignSession)`, and the caller ends it in the store.
+    pub fn restored(stored: Stored, frame: FrameStatus, issuer: &str, client_id: &str) -> Self {
         match stored {
+            Stored::Session { session, generation } if !session.belongs_to(issuer, client_id) => {
+                Self { state: AuthState::Failed(AuthError::ForeignSession), ..Self::anonymous(generation) }
+            }
             Stored::Session { session, generation } => Self { frame, ..Self::signed_in(*session, generation) },
             Stored::Absent { generation } | Stored::Changing { generation } => Self::anonymous(generation),
         }
@@ -382,6 +387,8 @@ mod tests {
 
     const T0: f64 = 1_800_000_000_000.0;
     const MIN: f64 = 60_000.0;
+    const ISSUER: &str = "http://localhost:4000";
+    const CLIENT: &str = "dev-spa-client";
 
     fn alice(access: &str, expires_at: f64) -> Session {
         session("auth0|alice", access, expires_at)
@@ -732,14 +739,32 @@ mod tests {
     fn a_restored_page_mirrors_the_store() {
         let s = alice("at-1", T0);
         let stored = Stored::Session { session: Box::new(s.clone()), generation: 7 };
-        let model = AuthModel::restored(stored, FrameStatus::Blocked);
+        let model = AuthModel::restored(stored.clone(), FrameStatus::Blocked, ISSUER, CLIENT);
         assert_eq!((model.session(), model.generation, model.history.len()), (Some(&s), 7, 1));
         assert_eq!(model.frame, FrameStatus::Blocked, "a reload remembers the frame is blocked");
-        let changing = AuthModel::restored(Stored::Changing { generation: 3 }, FrameStatus::Works);
+        let changing = AuthModel::restored(Stored::Changing { generation: 3 }, FrameStatus::Works, ISSUER, CLIENT);
         assert_eq!(changing, AuthModel::anonymous(3));
         assert_eq!(
-            AuthModel::restored(Stored::Absent { generation: 4 }, FrameStatus::Unknown),
+            AuthModel::restored(Stored::Absent { generation: 4 }, FrameStatus::Unknown, ISSUER, CLIENT),
             AuthModel::anonymous(4)
         );
+        // A session of another issuer, another client or no user is refused, with the reason.
+        let foreign = [
+            AuthModel::restored(stored.clone(), FrameStatus::Works, "http://evil.example", CLIENT),
+            AuthModel::restored(stored, FrameStatus::Works, ISSUER, "another-client"),
+            AuthModel::restored(
+                Stored::Session { session: Box::new(session("", "at-1", T0)), generation: 7 },
+                FrameStatus::Works,
+                ISSUER,
+                CLIENT,
+            ),
+        ];
+        for model in foreign {
+            assert_eq!((model.session(), model.generation), (None, 7));
+            assert_eq!(model.state, AuthState::Failed(AuthError::ForeignSession));
+            // The store moves on; the model follows and keeps the message.
+            let followed = model.reduce(Action::RemoteLoggedOut { generation: 8 }).expect("follows");
+            assert_eq!((followed.generation, followed.state), (8, AuthState::Failed(AuthError::ForeignSession)));
+        }
     }
 }

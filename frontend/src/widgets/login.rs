@@ -15,6 +15,7 @@ pub fn Login() -> Html {
     };
     let reason: Option<(&str, &AuthError)> = match &auth.state {
         AuthState::Ended(e) => Some(("Your session has ended at the identity provider. Please log in again.", e)),
+        AuthState::Failed(e @ AuthError::ForeignSession) => Some(("Your stored session was not accepted.", e)),
         AuthState::Failed(e) => Some(("Login did not complete.", e)),
         AuthState::NotRestored(e) => Some(("Your session could not be restored after the reload.", e)),
         _ => None,

@@ -56,7 +56,8 @@ pub async fn run(
     frame.set_attribute("aria-hidden", "true").map_err(dom)?;
     frame.set_attribute("tabindex", "-1").map_err(dom)?;
     frame.set_attribute("data-silent-renewal", state).map_err(dom)?;
-    frame.set_attribute("style", "position:absolute;width:0;height:0;border:0;visibility:hidden").map_err(dom)?;
+    // `hidden`, not a `style` attribute: the page's CSP (`style-src 'self'`) refuses inline styles.
+    frame.set_hidden(true);
     let guard = FrameGuard(frame);
 
     let (sender, mut receiver) = mpsc::unbounded();

@@ -27,9 +27,9 @@ pub enum HttpError {
         /// `error_description`, `error` or the status text.
         message: String,
     },
-    /// A 2xx body that is not the expected JSON.
-    #[error("unexpected response: {0}")]
-    Body(String),
+    /// A 2xx body that is not the expected JSON. No parser text: it would repeat the body.
+    #[error("unexpected response: the body is not the expected JSON")]
+    Body,
     /// `401` with `WWW-Authenticate: DPoP error="use_dpop_nonce"` and a `DPoP-Nonce` to use.
     #[error("the server asks for a DPoP nonce")]
     DpopNonce(String),
@@ -81,7 +81,9 @@ pub async fn get_json<T: DeserializeOwned>(url: &str, credential: Option<Credent
         let body: Option<serde_json::Value> = response.json().await.ok();
         let field = |name: &str| body.as_ref().and_then(|b| b.get(name)).and_then(|v| v.as_str()).map(str::to_owned);
         let message = field("error_description").or_else(|| field("error")).unwrap_or_else(|| response.status_text());
+        let message =
+            crate::auth::protocol::error::shown(&message, crate::auth::protocol::error::MAX_DESCRIPTION_CHARS);
         return Err(HttpError::Status { status, message });
     }
-    response.json().await.map_err(|e| HttpError::Body(e.to_string()))
+    response.json().await.map_err(|_| HttpError::Body)
 }

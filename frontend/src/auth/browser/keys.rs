@@ -1,6 +1,11 @@
 //! ID-token signatures checked with WebCrypto (`SubtleCrypto.verify`, RSASSA-PKCS1-v1_5/SHA-256)
-//! against the issuer's JWKS. Imported keys are cached per tab; an unknown `kid` refetches the set
-//! once (a provider restarted with new keys), and a still-unknown `kid` is an error.
+//! against the issuer's JWKS, with the backend's rules for which keys count:
+//! - only keys that may verify RS256 (`auth_rules::verifies_rs256`), and never a `kid` the set
+//!   publishes twice (`auth_rules::duplicated_kids`);
+//! - a key that cannot be read or imported is skipped, and the others still work;
+//! - the set is trusted for `MAX_AGE_MS`, then fetched again before a key from it is used, so a key
+//!   the issuer removed stops verifying; an unknown `kid` refetches once (a provider restarted with
+//!   new keys), and a still-unknown `kid` is an error.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -16,7 +21,7 @@ use crate::auth::protocol::error::{AuthError, TokenError};
 use crate::auth::protocol::jwt::Jwt;
 
 /// One key of a JWKS, as far as RS256 needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct Jwk {
     /// Key type; only "RSA" is used.
     pub kty: String,
@@ -29,15 +34,61 @@ pub struct Jwk {
     /// Exponent (base64url).
     #[serde(default)]
     pub e: Option<String>,
+    /// `use`: `sig`, or absent.
+    #[serde(default, rename = "use")]
+    pub use_: Option<String>,
+    /// `alg`: `RS256`, or absent.
+    #[serde(default)]
+    pub alg: Option<String>,
+    /// `key_ops`: must allow `verify` when present.
+    #[serde(default)]
+    pub key_ops: Option<Vec<String>>,
 }
+
+/// How long a fetched key set is trusted before it is fetched again (the backend's default
+/// `--jwks-max-age-secs`).
+pub const MAX_AGE_MS: f64 = 600_000.0;
 
 #[derive(Deserialize)]
 struct JwkSet {
-    keys: Vec<Jwk>,
+    /// Each key read on its own, so one the app cannot read does not take the others with it.
+    keys: Vec<serde_json::Value>,
+}
+
+/// The keys of a set that may verify a token, by `kid`: readable, allowed by
+/// `auth_rules::verifies_rs256`, with both RSA parameters, and a `kid` published once.
+pub fn usable(keys: Vec<serde_json::Value>) -> Vec<(String, Jwk)> {
+    let readable: Vec<Jwk> = keys.into_iter().filter_map(|key| serde_json::from_value(key).ok()).collect();
+    let twice: std::collections::BTreeSet<String> =
+        auth_rules::duplicated_kids(readable.iter().filter_map(|k| k.kid.as_deref()))
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+    readable
+        .into_iter()
+        .filter(|key| {
+            let ops: Option<Vec<&str>> = key.key_ops.as_ref().map(|ops| ops.iter().map(String::as_str).collect());
+            auth_rules::verifies_rs256(auth_rules::KeyUse {
+                kty: &key.kty,
+                use_: key.use_.as_deref(),
+                alg: key.alg.as_deref(),
+                key_ops: ops.as_deref(),
+            }) && key.n.is_some()
+                && key.e.is_some()
+        })
+        .filter_map(|key| Some((key.kid.clone().filter(|kid| !twice.contains(kid))?, key)))
+        .collect()
+}
+
+/// The imported keys of one JWKS, and when it was fetched.
+struct KeySet {
+    uri: String,
+    fetched_at: f64,
+    keys: HashMap<String, CryptoKey>,
 }
 
 thread_local! {
-    static KEYS: RefCell<HashMap<String, CryptoKey>> = RefCell::new(HashMap::new());
+    static KEYS: RefCell<Option<KeySet>> = const { RefCell::new(None) };
 }
 
 fn algorithm() -> Result<Object, AuthError> {
@@ -83,32 +134,78 @@ pub async fn verify_with(key: &CryptoKey, jwt: &Jwt) -> Result<(), AuthError> {
 
 async fn refresh(jwks_uri: &str) -> Result<(), AuthError> {
     let set: JwkSet = super::http::get_json(jwks_uri, None).await.map_err(|e| e.from_provider("JWKS"))?;
-    let mut fresh = HashMap::new();
-    for jwk in set.keys.iter().filter(|k| k.kty == "RSA") {
-        if let Some(kid) = &jwk.kid {
-            fresh.insert(kid.clone(), import(jwk).await?);
+    let fetched_at = js_sys::Date::now();
+    let mut keys = HashMap::new();
+    for (kid, jwk) in usable(set.keys) {
+        // A key WebCrypto refuses (a bad modulus) is skipped: tokens under the others still verify.
+        if let Ok(key) = import(&jwk).await {
+            keys.insert(kid, key);
         }
     }
-    KEYS.with(|keys| *keys.borrow_mut() = fresh);
+    KEYS.with(|cache| *cache.borrow_mut() = Some(KeySet { uri: jwks_uri.to_owned(), fetched_at, keys }));
     Ok(())
 }
 
-fn cached(kid: &str) -> Option<CryptoKey> {
-    KEYS.with(|keys| keys.borrow().get(kid).cloned())
+/// The key for `kid` from a set fetched from `jwks_uri` less than `MAX_AGE_MS` ago.
+fn cached(jwks_uri: &str, kid: &str) -> Option<CryptoKey> {
+    let now = js_sys::Date::now();
+    KEYS.with(|cache| {
+        let cache = cache.borrow();
+        let set = cache.as_ref().filter(|set| set.uri == jwks_uri && now - set.fetched_at < MAX_AGE_MS)?;
+        set.keys.get(kid).cloned()
+    })
 }
 
-/// Checks the token's signature against the issuer's keys (fetched once, refetched on a new `kid`).
+/// Checks the token's signature against the issuer's keys (fetched once, refetched on a new `kid`
+/// or when the set is older than `MAX_AGE_MS`).
 pub async fn verify(jwks_uri: &str, jwt: &Jwt) -> Result<(), AuthError> {
     if jwt.header.alg != "RS256" {
-        return Err(TokenError::Algorithm(jwt.header.alg.clone()).into());
+        return Err(TokenError::Algorithm.into());
     }
     let kid = jwt.header.kid.clone().unwrap_or_default();
-    let key = match cached(&kid) {
+    let key = match cached(jwks_uri, &kid) {
         Some(key) => key,
         None => {
             refresh(jwks_uri).await?;
-            cached(&kid).ok_or(TokenError::UnknownKey(kid))?
+            cached(jwks_uri, &kid).ok_or(TokenError::UnknownKey)?
         }
     };
     verify_with(&key, jwt).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn kids(keys: serde_json::Value) -> Vec<String> {
+        let serde_json::Value::Array(keys) = keys else { panic!("an array") };
+        usable(keys).into_iter().map(|(kid, _)| kid).collect()
+    }
+
+    #[test]
+    fn only_signature_keys_for_rs256_with_a_single_kid_are_used() {
+        let rsa = |kid: &str, extra: serde_json::Value| {
+            let mut key = json!({"kty": "RSA", "kid": kid, "n": "AQAB", "e": "AQAB"});
+            if let (Some(key), serde_json::Value::Object(extra)) = (key.as_object_mut(), extra) {
+                key.extend(extra);
+            }
+            key
+        };
+        let set = json!([
+            rsa("plain", json!({})),
+            rsa("sig", json!({"use": "sig", "alg": "RS256", "key_ops": ["verify"]})),
+            rsa("enc", json!({"use": "enc"})),
+            rsa("es256", json!({"alg": "ES256"})),
+            rsa("sign-only", json!({"key_ops": ["sign"]})),
+            {"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"},
+            rsa("twice", json!({})),
+            rsa("twice", json!({})),
+            {"kty": "RSA", "kid": "no-modulus", "e": "AQAB"},
+            {"kty": "RSA", "kid": 7, "n": "AQAB", "e": "AQAB"},
+            rsa("broken-ops", json!({"key_ops": "verify"})),
+            rsa("after-the-broken-ones", json!({})),
+        ]);
+        assert_eq!(kids(set), ["plain", "sig", "after-the-broken-ones"]);
+    }
 }

@@ -64,7 +64,7 @@ pub async fn session_from_grant(
             let binding = Binding { nonce: Some(&request.nonce), subject, at_hash_required: false };
             token_session(setup, answer, binding, current, None).await
         }
-        _ => Err(AuthError::MalformedResponse("the answer does not match the configured flow".into())),
+        _ => Err(AuthError::MalformedResponse("the answer does not match the configured flow")),
     }
 }
 

@@ -75,7 +75,7 @@ pub async fn token_session(
             let expires_at = now_ms() + answer.expires_in as f64 * 1000.0;
             Session::from_parts(answer.access_token, current.id_token.clone(), expires_at)?
         }
-        (None, _) => return Err(AuthError::MalformedResponse("no id_token in the token response".into())),
+        (None, _) => return Err(AuthError::MalformedResponse("no id_token in the token response")),
     };
     Ok(session.with_refresh_token(refresh).with_binding(bound))
 }

@@ -7,27 +7,29 @@ use thiserror::Error;
 /// A failed check on an ID token. A token failing any of these is discarded whole.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TokenError {
-    /// Not three base64url parts of JSON.
+    /// Not three base64url parts of JSON, or a header the app must not ignore (`crit`). The text is
+    /// fixed: nothing from the token is repeated.
     #[error("malformed token: {0}")]
-    Malformed(String),
-    /// Anything but RS256 (notably `none` and HS256).
-    #[error("token algorithm {0} is not accepted (RS256 only)")]
-    Algorithm(String),
-    /// No key with this `kid` in the issuer's JWKS, even after refetching.
-    #[error("token signed with an unknown key ({0})")]
-    UnknownKey(String),
+    Malformed(&'static str),
+    /// Anything but RS256 (notably `none` and HS256). The value is not repeated: it is the
+    /// attacker's text.
+    #[error("token algorithm is not accepted (RS256 only)")]
+    Algorithm,
+    /// No usable key with the token's `kid` in the issuer's JWKS, even after refetching.
+    #[error("token signed with a key the issuer does not publish")]
+    UnknownKey,
     /// WebCrypto said the signature does not match.
     #[error("token signature is invalid")]
     Signature,
     /// `iss` differs from the configured issuer.
-    #[error("token issuer {0:?} is not the configured issuer")]
-    Issuer(String),
+    #[error("token issuer is not the configured issuer")]
+    Issuer,
     /// `aud` does not contain the client id.
     #[error("token audience does not include this app")]
     Audience,
-    /// `azp` present and not the client id.
-    #[error("token authorized party {0:?} is not this app")]
-    AuthorizedParty(String),
+    /// `azp` present and not the client id, or absent with several audiences.
+    #[error("token authorized party is not this app")]
+    AuthorizedParty,
     /// `exp` in the past (beyond the leeway).
     #[error("token expired")]
     Expired,
@@ -104,9 +106,10 @@ pub enum AuthError {
         /// Human-readable description from the provider.
         description: Option<String>,
     },
-    /// The redirect could not be parsed.
+    /// The redirect or token response could not be used. The text is fixed: nothing from the
+    /// response is repeated.
     #[error("malformed authorization response: {0}")]
-    MalformedResponse(String),
+    MalformedResponse(&'static str),
     /// `state` unknown to this tab, or used before: a replayed or forged response.
     #[error("authorization response with an unknown or already used state")]
     UnknownState,
@@ -126,6 +129,10 @@ pub enum AuthError {
     /// Log Out, or a login in another tab, happened while this was in flight: nothing was stored.
     #[error("the session changed (logout or another login) while this was in progress; nothing was stored")]
     Superseded,
+    /// The stored session names another issuer or client, or no user: left by another
+    /// configuration of this origin, or planted. It is removed, never shown as signed in.
+    #[error("the stored session was not issued to this app by the configured provider; it was removed. Log in again")]
+    ForeignSession,
     /// An operation that needs a session was asked for with none.
     #[error("not logged in")]
     NoSession,
@@ -135,10 +142,49 @@ pub enum AuthError {
 }
 
 fn describe_oauth(error: &str, description: Option<&str>) -> String {
-    match description {
+    let error = shown(error, MAX_ERROR_CODE_CHARS);
+    match description.map(|d| shown(d, MAX_DESCRIPTION_CHARS)) {
         Some(d) if !d.is_empty() => format!("{error}: {d}"),
-        _ => error.to_owned(),
+        _ => error,
     }
+}
+
+/// Longest OAuth `error` code shown; real ones are a few words.
+const MAX_ERROR_CODE_CHARS: usize = 64;
+/// Longest provider `error_description` shown.
+pub const MAX_DESCRIPTION_CHARS: usize = 300;
+
+/// Provider text made safe to show: control, format and bidi characters (which can reorder what a
+/// reader sees, or fake a line of the page) become spaces, runs of spaces collapse, and the text is
+/// cut at `max` characters.
+pub fn shown(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max * 4));
+    let mut count = 0;
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_control() || c.is_whitespace() || is_format(c) {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if count + usize::from(pending_space) >= max {
+            out.push('…');
+            break;
+        }
+        if pending_space {
+            out.push(' ');
+            count += 1;
+            pending_space = false;
+        }
+        out.push(c);
+        count += 1;
+    }
+    out
+}
+
+/// Unicode format characters that change how text is displayed without being visible: bidi
+/// embeddings, overrides and isolates, marks, zero-width characters, the BOM.
+fn is_format(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
 }
 
 impl AuthError {

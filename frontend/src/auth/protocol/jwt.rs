@@ -21,6 +21,10 @@ pub struct Header {
     /// Key id in the issuer's JWKS.
     #[serde(default)]
     pub kid: Option<String>,
+    /// Extensions the reader must understand (RFC 7515 §4.1.11). The app understands none, so a
+    /// token carrying any is refused rather than half-read.
+    #[serde(default)]
+    pub crit: Option<Value>,
 }
 
 /// `aud`: one string or a list, as the spec allows.
@@ -105,24 +109,31 @@ pub struct Jwt {
     pub signature: Vec<u8>,
 }
 
-fn part<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> Result<T, TokenError> {
-    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| TokenError::Malformed(format!("{what} is not base64url")))?;
-    serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed(format!("{what}: {e}")))
+/// One part, decoded. Failures have fixed wording: a parser's message would repeat the token.
+fn part<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    not_base64: &'static str,
+    not_json: &'static str,
+) -> Result<T, TokenError> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| TokenError::Malformed(not_base64))?;
+    serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed(not_json))
 }
 
 /// Splits and decodes a compact JWS carrying ID-token claims.
 pub fn decode(token: &str) -> Result<Jwt, TokenError> {
     if token.len() > MAX_TOKEN_LEN {
-        return Err(TokenError::Malformed("token too large".into()));
+        return Err(TokenError::Malformed("token too large"));
     }
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(TokenError::Malformed("expected three dot-separated parts".into()));
+        return Err(TokenError::Malformed("expected three dot-separated parts"));
     };
-    let header: Header = part(h, "header")?;
-    let claims: IdClaims = part(p, "payload")?;
-    let signature =
-        URL_SAFE_NO_PAD.decode(s).map_err(|_| TokenError::Malformed("signature is not base64url".into()))?;
+    let header: Header = part(h, "header is not base64url", "header is not a JOSE header")?;
+    if header.crit.is_some() {
+        return Err(TokenError::Malformed("header has critical extensions (crit) this app does not understand"));
+    }
+    let claims: IdClaims = part(p, "payload is not base64url", "payload is not a claims set")?;
+    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| TokenError::Malformed("signature is not base64url"))?;
     Ok(Jwt { header, claims, signing_input: format!("{h}.{p}"), signature })
 }
 
@@ -147,6 +158,36 @@ pub(crate) mod tests {
         assert_eq!(jwt.claims.extra.get("email_verified"), Some(&Value::Bool(true)));
         assert_eq!(jwt.signature, b"sig");
         assert!(token.starts_with(&jwt.signing_input));
+    }
+
+    #[test]
+    fn decoding_errors_name_no_input() {
+        let h = b64(&serde_json::json!({"alg": "RS256"}));
+        for bad in [
+            format!("{h}.{}.c2ln", b64(&serde_json::json!({"sub": "MARK", "iss": 1}))),
+            format!("{}.{}.c2ln", b64(&serde_json::json!({"alg": ["MARK"]})), b64(&serde_json::json!({}))),
+            format!("{h}.{}.c2ln", URL_SAFE_NO_PAD.encode(b"{\"MARK\": ")),
+            format!("{h}.MARK!.c2ln"),
+            format!(
+                "{h}.{}.c2ln",
+                b64(&serde_json::json!({"iss": "i", "sub": "s", "aud": "a", "exp": "MARK", "iat": 1}))
+            ),
+            format!(
+                "{h}.{}.c2ln",
+                b64(&serde_json::json!({"iss": "i", "sub": "s", "aud": {"MARK": 1}, "exp": 1, "iat": 1}))
+            ),
+        ] {
+            let error = decode(&bad).expect_err("refused");
+            assert!(!error.to_string().contains("MARK"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_critical_header_is_refused() {
+        // RFC 7515 §4.1.11: an extension the app does not understand must not be ignored.
+        let claims = b64(&serde_json::json!({"iss": "i", "sub": "s", "aud": "a", "exp": 1, "iat": 1}));
+        let crit = b64(&serde_json::json!({"alg": "RS256", "crit": ["exp"], "exp": 1}));
+        assert!(matches!(decode(&format!("{crit}.{claims}.c2ln")), Err(TokenError::Malformed(_))));
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod dpop;
 pub mod error;
 pub mod jwt;
 pub mod paths;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties;
 pub mod response;
 pub mod schedule;
 pub mod session;

@@ -44,7 +44,7 @@ impl AuthResponse {
     /// The grant, once the response is known to come from `issuer` (RFC 9207 mix-up defence).
     pub fn grant_from(self, issuer: &str) -> Result<Grant, AuthError> {
         match &self.iss {
-            Some(iss) if iss != issuer => Err(AuthError::Token(super::error::TokenError::Issuer(iss.clone()))),
+            Some(iss) if iss != issuer => Err(AuthError::Token(super::error::TokenError::Issuer)),
             _ => self.result,
         }
     }
@@ -64,7 +64,7 @@ pub fn decode_component(text: &str) -> Result<String, AuthError> {
             b'+' => out.push(b' '),
             b'%' => {
                 let pair = bytes.get(i + 1).copied().and_then(hex).zip(bytes.get(i + 2).copied().and_then(hex));
-                let (hi, lo) = pair.ok_or_else(|| AuthError::MalformedResponse("bad percent-encoding".into()))?;
+                let (hi, lo) = pair.ok_or(AuthError::MalformedResponse("bad percent-encoding"))?;
                 out.push(hi << 4 | lo);
                 i += 2;
             }
@@ -72,28 +72,44 @@ pub fn decode_component(text: &str) -> Result<String, AuthError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| AuthError::MalformedResponse("not UTF-8".into()))
+    String::from_utf8(out).map_err(|_| AuthError::MalformedResponse("not UTF-8"))
 }
 
 /// Splits `#a=1&b=2` (or `?a=1…`) into pairs; empty, oversized, duplicated or bad input is an error.
+/// Linear in the input (duplicates are found with a set), and no error repeats the input.
 pub fn parse_params(input: &str) -> Result<Vec<(String, String)>, AuthError> {
     let input = input.strip_prefix(['#', '?']).unwrap_or(input);
     if input.is_empty() {
-        return Err(AuthError::MalformedResponse("empty response".into()));
+        return Err(AuthError::MalformedResponse("empty response"));
     }
     if input.len() > MAX_RESPONSE_LEN {
-        return Err(AuthError::MalformedResponse("response too large".into()));
+        return Err(AuthError::MalformedResponse("response too large"));
     }
+    let mut seen = std::collections::HashSet::new();
     let mut pairs: Vec<(String, String)> = Vec::new();
     for piece in input.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
         let key = decode_component(k)?;
-        if pairs.iter().any(|(existing, _)| *existing == key) {
-            return Err(AuthError::MalformedResponse(format!("parameter {key:?} appears twice")));
+        if !seen.insert(key.clone()) {
+            return Err(AuthError::MalformedResponse("a parameter appears twice"));
         }
         pairs.push((key, decode_component(v)?));
     }
     Ok(pairs)
+}
+
+/// Parameters that carry tokens: the implicit flow puts them in the fragment, and a query (which
+/// servers log and `Referer` leaks) must never carry them.
+pub const TOKEN_PARAMETERS: [&str; 5] = ["access_token", "id_token", "refresh_token", "token_type", "expires_in"];
+
+/// Whether a query string names a token parameter, percent-encoded or not. Decoding is lenient
+/// here: any key that decodes to a token parameter counts, whatever else is wrong with the query.
+fn query_carries_tokens(search: &str) -> bool {
+    let search = search.strip_prefix('?').unwrap_or(search);
+    search.split('&').any(|piece| {
+        let key = piece.split_once('=').map_or(piece, |(k, _)| k);
+        decode_component(key).is_ok_and(|key| TOKEN_PARAMETERS.contains(&key.as_str()))
+    })
 }
 
 /// Parses a redirect's fragment or query: an OAuth error, a code (code flow), or the implicit
@@ -101,7 +117,7 @@ pub fn parse_params(input: &str) -> Result<Vec<(String, String)>, AuthError> {
 pub fn parse_response(input: &str) -> Result<AuthResponse, AuthError> {
     let pairs = parse_params(input)?;
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
-    let state = get("state").ok_or_else(|| AuthError::MalformedResponse("no state".into()))?;
+    let state = get("state").ok_or(AuthError::MalformedResponse("no state"))?;
     let iss = get("iss");
     if let Some(error) = get("error") {
         let result = Err(AuthError::OAuth { error, description: get("error_description") });
@@ -110,17 +126,16 @@ pub fn parse_response(input: &str) -> Result<AuthResponse, AuthError> {
     if let Some(code) = get("code") {
         return Ok(AuthResponse { state, iss, result: Ok(Grant::Code(code)) });
     }
-    let missing = |name: &str| AuthError::MalformedResponse(format!("no {name}"));
-    let access_token = get("access_token").ok_or_else(|| missing("access_token"))?;
-    let id_token = get("id_token").ok_or_else(|| missing("id_token"))?;
-    let token_type = get("token_type").ok_or_else(|| missing("token_type"))?;
+    let access_token = get("access_token").ok_or(AuthError::MalformedResponse("no access_token"))?;
+    let id_token = get("id_token").ok_or(AuthError::MalformedResponse("no id_token"))?;
+    let token_type = get("token_type").ok_or(AuthError::MalformedResponse("no token_type"))?;
     if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(AuthError::MalformedResponse(format!("token_type {token_type:?} is not Bearer")));
+        return Err(AuthError::MalformedResponse("token_type is not Bearer"));
     }
     let expires_in = get("expires_in")
         .and_then(|v| v.parse::<u64>().ok())
         .filter(|&s| s > 0 && s <= MAX_EXPIRES_IN)
-        .ok_or_else(|| AuthError::MalformedResponse("expires_in must be a positive number of seconds".into()))?;
+        .ok_or(AuthError::MalformedResponse("expires_in must be a positive number of seconds"))?;
     Ok(AuthResponse { state, iss, result: Ok(Grant::Tokens(Tokens { access_token, id_token, expires_in })) })
 }
 
@@ -128,13 +143,26 @@ pub fn parse_response(input: &str) -> Result<AuthResponse, AuthError> {
 pub const MAX_EXPIRES_IN: u64 = 366 * 24 * 3600;
 
 /// A redirect's answer, from whichever part carries it: the fragment (implicit tokens, or errors
-/// some providers put there), else the query (codes and errors).
+/// some providers put there), else the query (codes and errors). A query naming a token parameter
+/// is refused whatever the fragment says: tokens never travel there.
 pub fn parse_redirect(hash: &str, search: &str) -> Result<AuthResponse, AuthError> {
+    if query_carries_tokens(search) {
+        return Err(AuthError::MalformedResponse("tokens in the query string, where the protocol never puts them"));
+    }
     if hash.trim_start_matches('#').is_empty() {
         parse_response(search)
     } else {
         parse_response(hash)
     }
+}
+
+/// The first `state` in a fragment or query, read leniently (the strict parse comes after).
+fn first_state(input: &str) -> Option<String> {
+    let input = input.strip_prefix(['#', '?']).unwrap_or(input);
+    input.split('&').find_map(|piece| {
+        let (k, v) = piece.split_once('=')?;
+        (k == "state").then(|| decode_component(v).ok()).flatten()
+    })
 }
 
 /// The `type` the silent page puts on its message.
@@ -163,6 +191,12 @@ pub fn answer_in_message(
         return None;
     }
     let message = message?;
+    // State first: an answer to another request (an older one, or a replay) is ignored before
+    // anything in it is parsed or reported.
+    let carrier = if message.hash.trim_start_matches('#').is_empty() { &message.search } else { &message.hash };
+    if first_state(carrier).is_some_and(|state| state != expected_state) {
+        return None;
+    }
     match parse_redirect(&message.hash, &message.search) {
         Ok(response) if response.state == expected_state => Some(Ok(response)),
         Ok(_) => None, // an older request's answer, or a replay
@@ -226,6 +260,51 @@ mod tests {
         for case in cases {
             assert!(matches!(parse_response(&case), Err(AuthError::MalformedResponse(_))), "{:.80}", case);
         }
+    }
+
+    #[test]
+    fn tokens_in_the_query_string_are_refused() {
+        for query in [
+            "?access_token=a&id_token=b&token_type=Bearer&expires_in=60&state=s",
+            "?id_token=b&state=s",
+            "?refresh_token=r&code=c&state=s",
+        ] {
+            assert!(matches!(parse_redirect("", query), Err(AuthError::MalformedResponse(_))), "{query}");
+            assert!(matches!(parse_redirect("#", query), Err(AuthError::MalformedResponse(_))), "{query}");
+        }
+        // What does come in a query: a code, or an error.
+        assert!(parse_redirect("", "?code=c&state=s&iss=http%3A%2F%2Flocalhost%3A4000").is_ok());
+        assert!(parse_redirect("", "?error=login_required&error_description=x&state=s").is_ok());
+    }
+
+    #[test]
+    fn parse_errors_name_no_input() {
+        const MARK: &str = "MARK\u{202e}";
+        let ok = "access_token=a&id_token=b&token_type=Bearer&expires_in=60&state=s";
+        let inputs = [
+            format!("#{MARK}=1&{MARK}=2&state=s"),
+            format!("#{ok}&state=t{MARK}"),
+            format!("#state=s&x=%zz{MARK}"),
+            format!("#state=s&{MARK}=%C3%28"),
+            ok.replace("token_type=Bearer", &format!("token_type={MARK}")),
+            ok.replace("expires_in=60", &format!("expires_in={MARK}")),
+            format!("#{ok}&pad={MARK}{}", "x".repeat(MAX_RESPONSE_LEN)),
+        ];
+        for input in inputs {
+            let error = parse_redirect(&input, "").expect_err("refused");
+            assert!(!error.to_string().contains("MARK"), "{error}");
+        }
+    }
+
+    #[test]
+    fn provider_descriptions_are_shown_without_control_or_bidi_characters() {
+        let r =
+            parse_redirect("#error=access_denied&error_description=a%E2%80%AEb%07c%0Ad&state=s", "").expect("parses");
+        let shown = r.result.expect_err("an error").to_string();
+        assert_eq!(shown, "access_denied: a b c d");
+        let long = format!("#error=server_error&error_description={}&state=s", "x".repeat(2000));
+        let shown = parse_redirect(&long, "").expect("parses").result.expect_err("an error").to_string();
+        assert!(shown.chars().count() <= 320, "{}", shown.len());
     }
 
     const ORIGIN: &str = "http://localhost:3001";

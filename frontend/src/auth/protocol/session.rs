@@ -48,7 +48,7 @@ impl Session {
     /// The expiry is rounded to whole milliseconds, exactly as it is stored.
     pub fn from_parts(access_token: String, id_token: String, expires_at: f64) -> Result<Self, TokenError> {
         if !expires_at.is_finite() || expires_at <= 0.0 {
-            return Err(TokenError::Malformed("expires_at is not a time".into()));
+            return Err(TokenError::Malformed("expires_at is not a time"));
         }
         let claims = jwt::decode(&id_token)?.claims;
         Ok(Self { access_token, id_token, expires_at: expires_at.round(), refresh_token: None, bound: false, claims })
@@ -78,6 +78,12 @@ impl Session {
     /// Whether the access token has expired at `now` (epoch ms).
     pub fn is_expired(&self, now: f64) -> bool {
         now >= self.expires_at
+    }
+
+    /// Whether this session was issued by `issuer` to `client_id` for a real user: a stored session
+    /// is rechecked on load, so one left by another configuration (or planted) is not shown.
+    pub fn belongs_to(&self, issuer: &str, client_id: &str) -> bool {
+        self.claims.iss == issuer && self.claims.aud.contains(client_id) && !self.claims.sub.is_empty()
     }
 
     /// What to call the user.
@@ -290,6 +296,16 @@ pub(crate) mod tests {
         assert_eq!(bad_seal.interpret(), Stored::Absent { generation: 3 });
         bad_seal.seal = Some("3".into());
         assert_eq!(bad_seal.interpret(), Stored::Absent { generation: 3 });
+    }
+
+    #[test]
+    fn a_stored_session_must_belong_to_the_configured_issuer_and_client() {
+        let s = session("alice", "at-1", 1_800_000_000_000.0);
+        assert!(s.belongs_to("http://localhost:4000", "dev-spa-client"));
+        assert!(!s.belongs_to("http://evil.example", "dev-spa-client"), "another issuer");
+        assert!(!s.belongs_to("http://localhost:4000", "another-client"), "another client");
+        let nobody = session("", "at-1", 1_800_000_000_000.0);
+        assert!(!nobody.belongs_to("http://localhost:4000", "dev-spa-client"), "no subject");
     }
 
     #[test]

@@ -75,14 +75,15 @@ pub fn parse_token_response(status: u16, body: &str, dpop_sent: bool) -> Result<
                 serde_json::from_str(body).map_err(|_| bad("a 200 answer that is not a token response"))?;
             let bound = dpop_sent && ok.token_type.eq_ignore_ascii_case("dpop");
             if !bound && !ok.token_type.eq_ignore_ascii_case("bearer") {
-                return Err(AuthError::MalformedResponse(format!("token_type {:?} was not asked for", ok.token_type)));
+                return Err(AuthError::MalformedResponse("a token_type that was not asked for"));
             }
-            let expires_in = ok.expires_in.filter(|&s| s > 0 && s <= MAX_EXPIRES_IN).ok_or_else(|| {
-                AuthError::MalformedResponse("expires_in must be a positive number of seconds".into())
-            })?;
+            let expires_in = ok
+                .expires_in
+                .filter(|&s| s > 0 && s <= MAX_EXPIRES_IN)
+                .ok_or(AuthError::MalformedResponse("expires_in must be a positive number of seconds"))?;
             let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
             if ok.access_token.is_empty() {
-                return Err(AuthError::MalformedResponse("empty access_token".into()));
+                return Err(AuthError::MalformedResponse("empty access_token"));
             }
             Ok(TokenResponse {
                 access_token: ok.access_token,
