@@ -58,6 +58,7 @@ config: ## Write frontend/auth_config.json (local provider, or Auth0 when AUTH0_
 build: tools config ## Release build: the wasm app (frontend/dist) and the backend binary
 	@echo "==> building the frontend (wasm, size-optimised)"
 	@cd frontend && trunk build --release --quiet
+	@node scripts/compress.mjs frontend/dist
 	@echo "==> building the backend (release)"
 	@cargo build --release -q -p backend
 

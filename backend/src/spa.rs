@@ -12,9 +12,12 @@
 
 use std::path::{Path, PathBuf};
 
-use actix_files::Files;
+use actix_files::{Files, NamedFile};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{fn_service, ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method};
+use actix_web::http::header::{self, ContentEncoding, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
 use actix_web::{middleware, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -179,24 +182,113 @@ async fn index(page: web::Data<IndexPage>, req: HttpRequest) -> HttpResponse {
     page.respond(&req)
 }
 
+/// `Cache-Control` of an asset: a name with trunk's content hash (`name-<16 hex>.ext`, or
+/// `name-<16 hex>_bg.wasm`) never changes, so it is cached for a year without revalidation; any
+/// other file (`auth_config.json`, the favicon) is revalidated every time.
+pub fn cache_control(name: &str) -> &'static str {
+    let hashed = name.rsplit_once('-').is_some_and(|(_, tail)| {
+        tail.len() > 16
+            && tail.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
+            && matches!(tail.as_bytes()[16], b'.' | b'_')
+    });
+    if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
+}
+
+/// Whether the client takes `coding` (`Accept-Encoding`, RFC 9110 §12.5.3; `q=0` refuses).
+fn accepts(accept_encoding: &str, coding: &str) -> bool {
+    accept_encoding.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.trim_end_matches(['0', '.']).is_empty()));
+        name.eq_ignore_ascii_case(coding) && !refused
+    })
+}
+
+/// The directory precompressed assets are looked up in.
+#[derive(Debug, Clone)]
+pub struct Dist {
+    canonical: PathBuf,
+}
+
+impl Dist {
+    /// The compressed file to send for `path` to a client that sent `accept_encoding`, best first
+    /// (brotli, then gzip): only a plain file name in `dist/` (no directory, no dot file) with a
+    /// `.br` or `.gz` sibling that really is inside `dist/`.
+    fn compressed(&self, path: &str, accept_encoding: &str) -> Option<(PathBuf, ContentEncoding, &'static str)> {
+        let name = path.strip_prefix('/')?;
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if name.is_empty() || name.starts_with('.') || !name.chars().all(plain) {
+            return None;
+        }
+        [("br", ContentEncoding::Brotli), ("gzip", ContentEncoding::Gzip)].into_iter().find_map(|(coding, encoding)| {
+            let suffix = if coding == "br" { "br" } else { "gz" };
+            let file = self.canonical.join(format!("{name}.{suffix}"));
+            let inside = file.canonicalize().is_ok_and(|real| real.starts_with(&self.canonical) && real.is_file());
+            (accepts(accept_encoding, coding) && inside).then_some((file, encoding, suffix))
+        })
+    }
+}
+
+/// Serves an asset's precompressed sibling when the client takes it (with `Content-Encoding`,
+/// `Vary: Accept-Encoding` and the original's type), and gives every asset its `Cache-Control`.
+pub async fn assets(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let name = req.path().rsplit('/').next().unwrap_or_default().to_owned();
+    let readable = matches!(*req.method(), Method::GET | Method::HEAD);
+    let dist = req.app_data::<web::Data<Dist>>().cloned();
+    let accept =
+        req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let found = dist.filter(|_| readable).and_then(|dist| dist.compressed(req.path(), &accept));
+    let mut response = match found {
+        Some((file, encoding, _)) => {
+            let (http, _) = req.into_parts();
+            let original = name.rsplit_once('.').map(|(_, ext)| ext).unwrap_or_default();
+            let served = NamedFile::open_async(&file)
+                .await?
+                .set_content_type(actix_files::file_extension_to_mime(original))
+                .set_content_encoding(encoding)
+                .disable_content_disposition();
+            let response = served.into_response(&http);
+            ServiceResponse::new(http, response)
+        }
+        None => next.call(req).await?.map_into_boxed_body(),
+    };
+    // A file with a name: an asset. The page (`/`, routes) keeps its own no-store.
+    if name.contains('.') && name != "index.html" && response.status().is_success() {
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control(&name)));
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    Ok(response)
+}
+
 /// Registers the static files of `dist` with history fallback to `page`.
 pub fn configure_spa(cfg: &mut web::ServiceConfig, dist: PathBuf, page: web::Data<IndexPage>) {
     let canonical = dist.canonicalize().unwrap_or_else(|_| dist.clone());
     let fallback = page.clone();
     cfg.app_data(page)
+        .app_data(web::Data::new(Dist { canonical: canonical.clone() }))
         .route("/healthz", web::get().to(crate::healthz))
         .service(web::resource(["/", "/index.html"]).route(web::get().to(index)).route(web::head().to(index)))
-        .service(Files::new("/", dist).path_filter(move |relative, _| inside(&canonical, relative)).default_handler(
-            fn_service(move |req: ServiceRequest| {
-                let page = fallback.clone();
-                async move {
-                    let (req, _) = req.into_parts();
-                    let last = req.path().rsplit('/').next().unwrap_or_default();
-                    let is_route = matches!(*req.method(), Method::GET | Method::HEAD) && !last.contains('.');
-                    let response = if is_route { page.respond(&req) } else { HttpResponse::NotFound().finish() };
-                    Ok(ServiceResponse::new(req, response))
-                }
-            }),
+        .service(web::scope("").wrap(middleware::from_fn(assets)).service(
+            Files::new("/", dist).path_filter(move |relative, _| inside(&canonical, relative)).default_handler(
+                fn_service(move |req: ServiceRequest| {
+                    let page = fallback.clone();
+                    async move {
+                        let (req, _) = req.into_parts();
+                        let last = req.path().rsplit('/').next().unwrap_or_default();
+                        let is_route = matches!(*req.method(), Method::GET | Method::HEAD) && !last.contains('.');
+                        let response = if is_route { page.respond(&req) } else { HttpResponse::NotFound().finish() };
+                        Ok(ServiceResponse::new(req, response))
+                    }
+                }),
+            ),
         ));
 }
 
@@ -230,6 +322,28 @@ mod tests {
         assert!(tenant.contains("connect-src 'self' https://t.eu.auth0.com https://api.example http://127.0.0.1:4000"));
         assert!(AppPolicy::new("not a url", "http://localhost:3001", &[]).is_err());
         assert!(AppPolicy::new("http://localhost:4000", "http://localhost:3001", &["javascript:x".into()]).is_err());
+    }
+
+    #[test]
+    fn hashed_assets_are_immutable_and_the_rest_revalidated() {
+        for hashed in
+            ["frontend-3be559de258c6dcb_bg.wasm", "frontend-3be559de258c6dcb.js", "styles-8be42401ddbf6706.css"]
+        {
+            assert_eq!(cache_control(hashed), "public, max-age=31536000, immutable", "{hashed}");
+        }
+        for plain in ["auth_config.json", "favicon.svg", "frontend-3be559de.js", "a-zzzzzzzzzzzzzzzz.js"] {
+            assert_eq!(cache_control(plain), "no-cache", "{plain}");
+        }
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_its_weights() {
+        assert!(accepts("gzip, deflate, br", "br"));
+        assert!(accepts("br;q=1.0, gzip;q=0.5", "gzip"));
+        assert!(!accepts("gzip;q=0, br", "gzip"));
+        assert!(!accepts("br;q=0.0", "br"));
+        assert!(!accepts("identity", "br"));
+        assert!(!accepts("", "gzip"));
     }
 
     #[test]

@@ -155,3 +155,47 @@ async fn trunk_serve_sends_the_backends_policy_for_the_default_layout() {
     );
     assert!(trunk.contains("create_nonce = true"));
 }
+
+#[actix_web::test]
+async fn assets_are_served_precompressed_with_their_cache_policy() {
+    let dir = dist("compressed");
+    let asset = "frontend-0123456789abcdef_bg.wasm";
+    std::fs::write(dir.join(asset), b"\0asm plain").expect("wasm");
+    std::fs::write(dir.join(format!("{asset}.br")), b"brotli bytes").expect("br");
+    std::fs::write(dir.join(format!("{asset}.gz")), b"gzip bytes").expect("gz");
+    std::fs::write(dir.join("auth_config.json"), b"{}").expect("config");
+    // A .br that leads out of dist/ is not served.
+    std::os::unix::fs::symlink(dir.join("../secret.txt"), dir.join("app.js.br")).expect("symlink");
+    let app =
+        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
+            .await;
+    let get = |path: &str, accept: &str| {
+        test::TestRequest::get().uri(path).insert_header(("accept-encoding", accept.to_owned())).to_request()
+    };
+    let header = |res: &actix_web::dev::ServiceResponse, name: &str| {
+        res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    };
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br", Some("br"), "brotli bytes"),
+        ("gzip", Some("gzip"), "gzip bytes"),
+        ("br;q=0, gzip", Some("gzip"), "gzip bytes"),
+        ("identity", None, "\0asm plain"),
+    ] {
+        let res = test::call_service(&app, get(&format!("/{asset}"), accept)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{accept}");
+        assert_eq!(header(&res, "content-encoding").as_deref(), encoding, "{accept}");
+        assert_eq!(header(&res, "content-type").as_deref(), Some("application/wasm"), "{accept}");
+        assert_eq!(header(&res, "vary").as_deref(), Some("Accept-Encoding"), "{accept}");
+        assert_eq!(header(&res, "cache-control").as_deref(), Some("public, max-age=31536000, immutable"));
+        assert_eq!(test::read_body(res).await, body.as_bytes(), "{accept}");
+    }
+    let config = test::call_service(&app, get("/auth_config.json", "br")).await;
+    assert_eq!(header(&config, "cache-control").as_deref(), Some("no-cache"));
+    let page = test::call_service(&app, get("/", "br")).await;
+    assert_eq!(header(&page, "cache-control").as_deref(), Some("no-store"), "the page carries a one-time nonce");
+    assert_eq!(header(&page, "content-encoding"), None);
+    let escaped = test::call_service(&app, get("/app.js", "br")).await;
+    assert_eq!(header(&escaped, "content-encoding"), None, "a .br outside dist/ is not served");
+    assert!(!String::from_utf8_lossy(&test::read_body(escaped).await).contains(SECRET));
+    std::fs::remove_dir_all(dir.parent().expect("root")).expect("cleanup");
+}

@@ -4,7 +4,7 @@
 //! the token while the session has one. Bound tokens go as `Authorization: DPoP` with a fresh proof
 //! for each request; a server that asks for a DPoP nonce is answered once.
 
-use serde_json::Value;
+use crate::auth::protocol::json::Json as Value;
 
 use crate::auth::browser::dpop;
 use crate::auth::browser::http::{self, Credential, HttpError};

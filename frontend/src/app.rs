@@ -1,36 +1,15 @@
-//! The application shell: loads the run-time configuration, then mounts the auth provider (which
-//! runs the renewal scheduler itself), the navigation and the routed pages.
+//! The application shell: loads the run-time configuration, then mounts the router, the auth
+//! provider (which runs the renewal scheduler itself), the navigation and the page of the route.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::auth::browser::setup;
 use crate::auth::{AuthError, AuthProvider, AuthSetup};
 use crate::pages::{callback::Callback, home::Home, not_found::NotFound, ping::Ping, profile::Profile};
+use crate::router::{use_router, Route, RouterProvider};
 use crate::widgets::nav::Nav;
-
-/// The app's routes.
-#[derive(Debug, Clone, PartialEq, Eq, Routable)]
-pub enum Route {
-    /// Status and login.
-    #[at("/")]
-    Home,
-    /// The user's profile.
-    #[at("/profile")]
-    Profile,
-    /// API calls.
-    #[at("/ping")]
-    Ping,
-    /// Login redirect target.
-    #[at("/callback")]
-    Callback,
-    /// Anything else.
-    #[not_found]
-    #[at("/404")]
-    NotFound,
-}
 
 /// Route → page.
 pub fn switch(route: Route) -> Html {
@@ -41,6 +20,12 @@ pub fn switch(route: Route) -> Html {
         Route::Callback => html! { <Callback /> },
         Route::NotFound => html! { <NotFound /> },
     }
+}
+
+/// The page of the current route.
+#[function_component]
+fn Page() -> Html {
+    switch(use_router().route)
 }
 
 /// Root component.
@@ -65,12 +50,12 @@ pub fn App() -> Html {
             </main>
         },
         Some(Ok(setup)) => html! {
-            <BrowserRouter>
+            <RouterProvider>
                 <AuthProvider setup={setup.clone()}>
                     <Nav />
-                    <main id="content"><Switch<Route> render={switch} /></main>
+                    <main id="content"><Page /></main>
                 </AuthProvider>
-            </BrowserRouter>
+            </RouterProvider>
         },
     }
 }

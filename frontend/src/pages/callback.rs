@@ -3,18 +3,17 @@
 //! to the page the user was on. An error response is shown, not swallowed, and never touches a live session.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::auth::browser::redirect;
 use crate::auth::{use_auth, AuthError};
+use crate::router::{use_router, Link, Route};
 use crate::widgets::login::Login;
 
 /// Login completion page.
 #[function_component]
 pub fn Callback() -> Html {
     let auth = use_auth();
-    let navigator = use_navigator();
+    let router = use_router();
     let error = use_state(|| None::<AuthError>);
     {
         let (auth, error) = (auth.clone(), error.clone());
@@ -26,11 +25,8 @@ pub fn Callback() -> Html {
                     Ok(return_to) => {
                         // Only same-app paths: never an open redirect.
                         let safe = return_to.starts_with('/') && !return_to.starts_with("//");
-                        let route =
-                            if safe { Route::recognize(&return_to).unwrap_or(Route::Home) } else { Route::Home };
-                        if let Some(navigator) = navigator {
-                            navigator.replace(&route);
-                        }
+                        let route = if safe { Route::recognize(&return_to) } else { Route::Home };
+                        router.replace(if route == Route::NotFound { Route::Home } else { route });
                     }
                     Err(e) => error.set(Some(e)),
                 }
@@ -48,7 +44,7 @@ pub fn Callback() -> Html {
                     <p><strong>{ "That login response was refused; your current session is unchanged." }</strong></p>
                     <p class="detail">{ e.to_string() }</p>
                 </div>
-                <Link<Route> to={Route::Home}>{ "Back to the app" }</Link<Route>>
+                <Link to={Route::Home}>{ "Back to the app" }</Link>
             </section>
         },
     }

@@ -1,9 +1,8 @@
 //! The page for unknown routes.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
+use crate::router::{Link, Route};
 
 /// 404 page.
 #[function_component]
@@ -11,7 +10,7 @@ pub fn NotFound() -> Html {
     html! {
         <section class="panel">
             <h1>{ "Page not found" }</h1>
-            <p>{ "There is nothing at this address. " }<Link<Route> to={Route::Home}>{ "Go home" }</Link<Route>></p>
+            <p>{ "There is nothing at this address. " }<Link to={Route::Home}>{ "Go home" }</Link></p>
         </section>
     }
 }

@@ -1,7 +1,6 @@
 //! Ping: call the public, private and scoped API routes with the bearer token and show the JSON
 //! or the error the server gave.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use yew::prelude::*;
@@ -11,13 +10,13 @@ use crate::auth::use_auth;
 
 /// Latest outcome per endpoint; a reducer so concurrent calls never overwrite each other.
 #[derive(Default, PartialEq)]
-struct Results(HashMap<&'static str, Result<String, String>>);
+struct Results(Vec<(&'static str, Result<String, String>)>);
 
 impl Reducible for Results {
     type Action = (&'static str, Result<String, String>);
     fn reduce(self: Rc<Self>, (path, outcome): Self::Action) -> Rc<Self> {
-        let mut next = self.0.clone();
-        next.insert(path, outcome);
+        let mut next: Vec<_> = self.0.iter().filter(|(p, _)| *p != path).cloned().collect();
+        next.push((path, outcome));
         Rc::new(Results(next))
     }
 }
@@ -34,12 +33,11 @@ pub fn Ping() -> Html {
             let (auth, results) = (auth_for_click.clone(), results_for_click.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let outcome = api::call(&auth, endpoint).await;
-                let text =
-                    outcome.map(|v| serde_json::to_string_pretty(&v).unwrap_or_default()).map_err(|e| e.to_string());
+                let text = outcome.map(|v| v.pretty()).map_err(|e| e.to_string());
                 results.dispatch((endpoint.path(), text));
             });
         });
-        let result = results.0.get(endpoint.path()).map(|r| match r {
+        let result = results.0.iter().find(|(p, _)| *p == endpoint.path()).map(|(_, r)| match r {
             Ok(json) => html! { <pre class="ok" data-testid={endpoint.path()}>{ json }</pre> },
             Err(e) => {
                 html! { <pre class="fail" role="alert" data-testid={endpoint.path()}>{ e }</pre> }

@@ -2,7 +2,7 @@
 //! like every authorised call), falling back to the ID token's claims when that call fails, plus
 //! every ID-token claim.
 
-use serde_json::Value;
+use crate::auth::protocol::json::Json as Value;
 use yew::prelude::*;
 
 use crate::api;
@@ -29,7 +29,7 @@ pub fn Profile() -> Html {
     let Some(session) = auth.session() else {
         return html! { <><h1>{ "Profile" }</h1><Login /></> };
     };
-    let claims = serde_json::to_value(&session.claims).unwrap_or_default();
+    let claims = session.claims.all.clone();
     let (source, profile) = match &*userinfo {
         Some(Ok(info)) => ("from /userinfo", info.clone()),
         Some(Err(_)) | None => ("from the ID token", claims.clone()),
@@ -53,7 +53,7 @@ pub fn Profile() -> Html {
             </section>
             <section class="panel">
                 <h2>{ "ID token claims" }</h2>
-                <pre data-testid="claims">{ serde_json::to_string_pretty(&claims).unwrap_or_default() }</pre>
+                <pre data-testid="claims">{ claims.pretty() }</pre>
             </section>
         </>
     }

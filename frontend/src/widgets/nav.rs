@@ -1,22 +1,21 @@
 //! The navigation bar: links, and the auth buttons that fit the current state.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::auth::{use_auth, Trigger};
+use crate::router::{use_router, Link, Route};
 
 /// Top navigation.
 #[function_component]
 pub fn Nav() -> Html {
     let auth = use_auth();
-    let route = use_route::<Route>();
+    let route = use_router().route;
     let link = |to: Route, label: &str| {
-        let current = route.as_ref() == Some(&to);
+        let current = route == to;
         html! {
-            <li><Link<Route> to={to} classes={classes!(current.then_some("active"))}>
+            <li><Link to={to} classes={classes!(current.then_some("active"))}>
                 <span aria-current={current.then_some("page")}>{ label.to_owned() }</span>
-            </Link<Route>></li>
+            </Link></li>
         }
     };
     let signed_in = auth.session().is_some();

@@ -19,6 +19,15 @@ pub struct TimelineProps {
 const WIDTH: f64 = 600.0;
 const ROW: f64 = 18.0;
 
+/// An SVG coordinate in tenths, written with integer formatting: float printing would add ~10 KB
+/// of formatting code to the bundle for a picture that needs no more precision.
+fn coord(value: f64) -> String {
+    let tenths = (value * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let tenths = tenths.unsigned_abs();
+    format!("{sign}{}.{}", tenths / 10, tenths % 10)
+}
+
 /// Token-lifetime timeline.
 #[function_component]
 pub fn Timeline(props: &TimelineProps) -> Html {
@@ -47,21 +56,32 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         let used_until = l.replaced_at.unwrap_or(props.now).min(l.expires_at);
         html! {
             <g class="lifetime">
-                <rect class="span" x={x(l.issued_at).to_string()} y={y.to_string()} width={(x(l.expires_at) - x(l.issued_at)).max(1.0).to_string()} height="12" rx="3" />
-                <rect class="used" x={x(l.issued_at).to_string()} y={y.to_string()} width={(x(used_until) - x(l.issued_at)).max(1.0).to_string()} height="12" rx="3" />
+                <rect class="span" x={coord(x(l.issued_at))} y={coord(y)} width={coord((x(l.expires_at) - x(l.issued_at)).max(1.0))} height="12" rx="3" />
+                <rect class="used" x={coord(x(l.issued_at))} y={coord(y)} width={coord((x(used_until) - x(l.issued_at)).max(1.0))} height="12" rx="3" />
                 if let Some(r) = l.replaced_at {
-                    <line class="renewed" x1={x(r).to_string()} x2={x(r).to_string()} y1={(y - 2.0).to_string()} y2={(y + 14.0).to_string()} />
+                    <line class="renewed" x1={coord(x(r))} x2={coord(x(r))} y1={coord(y - 2.0)} y2={coord(y + 14.0)} />
                 }
             </g>
         }
     });
     html! {
         <figure class="timeline">
-            <svg viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-label={format!("Token lifetimes: {summary}")} data-testid="timeline">
+            <svg viewBox={format!("0 0 {} {}", coord(WIDTH), coord(height))} role="img" aria-label={format!("Token lifetimes: {summary}")} data-testid="timeline">
                 { for bars }
-                <line class="now" x1={x(props.now).to_string()} x2={x(props.now).to_string()} y1="0" y2={height.to_string()} />
+                <line class="now" x1={coord(x(props.now))} x2={coord(x(props.now))} y1="0" y2={coord(height)} />
             </svg>
             <figcaption class="hint">{ "Recent access tokens: bar = issue → expiry, filled = in use, tick = renewed, red line = now." }</figcaption>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn coordinates_are_written_in_tenths() {
+        assert_eq!(super::coord(12.34), "12.3");
+        assert_eq!(super::coord(600.0), "600.0");
+        assert_eq!(super::coord(-2.05), "-2.1");
+        assert_eq!(super::coord(0.04), "0.0");
     }
 }

@@ -3,10 +3,14 @@
 //! carries a bearer token, or a DPoP-bound token with its proof (RFC 9449 §7); a server asking for a
 //! DPoP nonce is reported as such, so the caller can answer it once.
 
-use gloo_net::http::Request;
-use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::auth::protocol::error::AuthError;
+use crate::auth::protocol::json::{self, Json};
+
+/// Largest body read as JSON: discovery, key sets and API answers are a few KB.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 
 /// A failed call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,30 +64,94 @@ impl HttpError {
     }
 }
 
+/// An answer to a `fetch`: its status, the headers the app reads, its body.
+pub struct Answer {
+    response: web_sys::Response,
+}
+
+impl Answer {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.response.status()
+    }
+
+    /// Whether the status is 2xx.
+    pub fn ok(&self) -> bool {
+        self.response.ok()
+    }
+
+    /// A response header (the CORS-exposed ones only, for another origin).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.response.headers().get(name).ok().flatten()
+    }
+
+    /// The body as text; `Err` when the connection broke while it came.
+    pub async fn text(&self) -> Result<String, String> {
+        let promise = self.response.text().map_err(|e| reason(&e))?;
+        JsFuture::from(promise).await.map_err(|e| reason(&e))?.as_string().ok_or_else(|| "not text".to_owned())
+    }
+}
+
+/// The browser's explanation of a failure (a `TypeError: Failed to fetch`, say).
+fn reason(error: &JsValue) -> String {
+    error.dyn_ref::<js_sys::Error>().map_or_else(|| "no answer".to_owned(), |e| String::from(e.message()))
+}
+
+/// `fetch(url, {method, headers, body})`, straight on web-sys (gloo-net added a JSON layer the app
+/// does not use). `Err` with the browser's reason when no answer came: offline, refused, CORS.
+pub async fn fetch(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Result<Answer, String> {
+    let window = web_sys::window().ok_or_else(|| "no window".to_owned())?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let list = web_sys::Headers::new().map_err(|e| reason(&e))?;
+    for (name, value) in headers {
+        list.append(name, value).map_err(|e| reason(&e))?;
+    }
+    init.set_headers(&list);
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let answer = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|e| reason(&e))?;
+    Ok(Answer { response: answer.unchecked_into() })
+}
+
+/// The JSON of a body, if it is JSON (and not larger than [`MAX_JSON_BYTES`]).
+async fn body_json(response: &Answer) -> Option<Json> {
+    let text = response.text().await.ok()?;
+    (text.len() <= MAX_JSON_BYTES).then(|| json::parse(&text).ok()).flatten()
+}
+
 /// GETs `url` (with a credential when given) and parses the JSON body.
-pub async fn get_json<T: DeserializeOwned>(url: &str, credential: Option<Credential<'_>>) -> Result<T, HttpError> {
-    let mut request = Request::get(url);
-    match credential {
-        Some(Credential::Bearer(token)) => request = request.header("Authorization", &format!("Bearer {token}")),
+pub async fn get_json(url: &str, credential: Option<Credential<'_>>) -> Result<Json, HttpError> {
+    let authorization;
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    match &credential {
+        Some(Credential::Bearer(token)) => {
+            authorization = format!("Bearer {token}");
+            headers.push(("Authorization", &authorization));
+        }
         Some(Credential::Dpop { token, proof }) => {
-            request = request.header("Authorization", &format!("DPoP {token}")).header("DPoP", &proof);
+            authorization = format!("DPoP {token}");
+            headers.push(("Authorization", &authorization));
+            headers.push(("DPoP", proof));
         }
         None => {}
     }
     let response =
-        request.send().await.map_err(|e| HttpError::Network { url: url.to_owned(), reason: e.to_string() })?;
+        fetch("GET", url, &headers, None).await.map_err(|reason| HttpError::Network { url: url.to_owned(), reason })?;
     if !response.ok() {
         let status = response.status();
-        let challenge = response.headers().get("www-authenticate").unwrap_or_default();
-        if let Some(nonce) = response.headers().get("dpop-nonce").filter(|_| challenge.contains("use_dpop_nonce")) {
+        let challenge = response.header("www-authenticate").unwrap_or_default();
+        if let Some(nonce) = response.header("dpop-nonce").filter(|_| challenge.contains("use_dpop_nonce")) {
             return Err(HttpError::DpopNonce(nonce));
         }
-        let body: Option<serde_json::Value> = response.json().await.ok();
+        let body = body_json(&response).await;
         let field = |name: &str| body.as_ref().and_then(|b| b.get(name)).and_then(|v| v.as_str()).map(str::to_owned);
-        let message = field("error_description").or_else(|| field("error")).unwrap_or_else(|| response.status_text());
+        let message =
+            field("error_description").or_else(|| field("error")).unwrap_or_else(|| response.response.status_text());
         let message =
             crate::auth::protocol::error::shown(&message, crate::auth::protocol::error::MAX_DESCRIPTION_CHARS);
         return Err(HttpError::Status { status, message });
     }
-    response.json().await.map_err(|_| HttpError::Body)
+    body_json(&response).await.ok_or(HttpError::Body)
 }

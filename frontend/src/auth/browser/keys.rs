@@ -8,57 +8,70 @@
 //!   new keys), and a still-unknown `kid` is an error.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use js_sys::{Array, Object, Reflect};
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::CryptoKey;
 
 use super::env::{js_error, window};
 use crate::auth::protocol::error::{AuthError, TokenError};
+use crate::auth::protocol::json::Json;
 use crate::auth::protocol::jwt::Jwt;
 
 /// One key of a JWKS, as far as RS256 needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Jwk {
     /// Key type; only "RSA" is used.
     pub kty: String,
     /// Key id.
-    #[serde(default)]
     pub kid: Option<String>,
     /// Modulus (base64url).
-    #[serde(default)]
     pub n: Option<String>,
     /// Exponent (base64url).
-    #[serde(default)]
     pub e: Option<String>,
     /// `use`: `sig`, or absent.
-    #[serde(default, rename = "use")]
     pub use_: Option<String>,
     /// `alg`: `RS256`, or absent.
-    #[serde(default)]
     pub alg: Option<String>,
     /// `key_ops`: must allow `verify` when present.
-    #[serde(default)]
     pub key_ops: Option<Vec<String>>,
+}
+
+impl Jwk {
+    /// Reads one key; `None` when a member the app uses has the wrong type.
+    pub fn from_json(key: &Json) -> Option<Self> {
+        let text = |name: &str| match key.get(name) {
+            None | Some(Json::Null) => Some(None),
+            Some(value) => value.as_str().map(|t| Some(t.to_owned())),
+        };
+        let key_ops = match key.get("key_ops") {
+            None | Some(Json::Null) => None,
+            Some(value) => {
+                Some(value.as_array()?.iter().map(|op| op.as_str().map(str::to_owned)).collect::<Option<_>>()?)
+            }
+        };
+        Some(Self {
+            kty: key.get("kty")?.as_str()?.to_owned(),
+            kid: text("kid")?,
+            n: text("n")?,
+            e: text("e")?,
+            use_: text("use")?,
+            alg: text("alg")?,
+            key_ops,
+        })
+    }
 }
 
 /// How long a fetched key set is trusted before it is fetched again (the backend's default
 /// `--jwks-max-age-secs`).
 pub const MAX_AGE_MS: f64 = 600_000.0;
 
-#[derive(Deserialize)]
-struct JwkSet {
-    /// Each key read on its own, so one the app cannot read does not take the others with it.
-    keys: Vec<serde_json::Value>,
-}
-
 /// The keys of a set that may verify a token, by `kid`: readable, allowed by
 /// `auth_rules::verifies_rs256`, with both RSA parameters, and a `kid` published once.
-pub fn usable(keys: Vec<serde_json::Value>) -> Vec<(String, Jwk)> {
-    let readable: Vec<Jwk> = keys.into_iter().filter_map(|key| serde_json::from_value(key).ok()).collect();
+pub fn usable(keys: &[Json]) -> Vec<(String, Jwk)> {
+    // Each key read on its own, so one the app cannot read does not take the others with it.
+    let readable: Vec<Jwk> = keys.iter().filter_map(Jwk::from_json).collect();
     let twice: std::collections::BTreeSet<String> =
         auth_rules::duplicated_kids(readable.iter().filter_map(|k| k.kid.as_deref()))
             .into_iter()
@@ -84,7 +97,8 @@ pub fn usable(keys: Vec<serde_json::Value>) -> Vec<(String, Jwk)> {
 struct KeySet {
     uri: String,
     fetched_at: f64,
-    keys: HashMap<String, CryptoKey>,
+    /// By kid; a handful of keys, so a list (a hash map is code the bundle does not need).
+    keys: Vec<(String, CryptoKey)>,
 }
 
 thread_local! {
@@ -133,13 +147,17 @@ pub async fn verify_with(key: &CryptoKey, jwt: &Jwt) -> Result<(), AuthError> {
 }
 
 async fn refresh(jwks_uri: &str) -> Result<(), AuthError> {
-    let set: JwkSet = super::http::get_json(jwks_uri, None).await.map_err(|e| e.from_provider("JWKS"))?;
+    let set = super::http::get_json(jwks_uri, None).await.map_err(|e| e.from_provider("JWKS"))?;
+    let listed = set
+        .get("keys")
+        .and_then(Json::as_array)
+        .ok_or(AuthError::BadAnswer { what: "JWKS", detail: "no list of keys".into() })?;
     let fetched_at = js_sys::Date::now();
-    let mut keys = HashMap::new();
-    for (kid, jwk) in usable(set.keys) {
+    let mut keys = Vec::new();
+    for (kid, jwk) in usable(listed) {
         // A key WebCrypto refuses (a bad modulus) is skipped: tokens under the others still verify.
         if let Ok(key) = import(&jwk).await {
-            keys.insert(kid, key);
+            keys.push((kid, key));
         }
     }
     KEYS.with(|cache| *cache.borrow_mut() = Some(KeySet { uri: jwks_uri.to_owned(), fetched_at, keys }));
@@ -152,7 +170,7 @@ fn cached(jwks_uri: &str, kid: &str) -> Option<CryptoKey> {
     KEYS.with(|cache| {
         let cache = cache.borrow();
         let set = cache.as_ref().filter(|set| set.uri == jwks_uri && now - set.fetched_at < MAX_AGE_MS)?;
-        set.keys.get(kid).cloned()
+        set.keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key.clone())
     })
 }
 
@@ -179,8 +197,8 @@ mod tests {
     use serde_json::json;
 
     fn kids(keys: serde_json::Value) -> Vec<String> {
-        let serde_json::Value::Array(keys) = keys else { panic!("an array") };
-        usable(keys).into_iter().map(|(kid, _)| kid).collect()
+        let keys = crate::auth::protocol::json::parse(&keys.to_string()).expect("json");
+        usable(keys.as_array().expect("an array")).into_iter().map(|(kid, _)| kid).collect()
     }
 
     #[test]

@@ -18,8 +18,7 @@ pub struct AuthSetup {
 
 /// Reads `/auth_config.json`, then the discovery document it points to.
 pub async fn load() -> Result<AuthSetup, AuthError> {
-    let response = gloo_net::http::Request::get("/auth_config.json")
-        .send()
+    let response = http::fetch("GET", "/auth_config.json", &[], None)
         .await
         .map_err(|e| AuthError::Config(format!("cannot load /auth_config.json: {e}")))?;
     if !response.ok() {
@@ -30,8 +29,9 @@ pub async fn load() -> Result<AuthSetup, AuthError> {
     }
     let body = response.text().await.map_err(|e| AuthError::Config(format!("/auth_config.json: {e}")))?;
     let config = AuthConfig::from_json(&body)?;
-    let discovery: Discovery =
+    let document =
         http::get_json(&config.discovery_url(), None).await.map_err(|e| e.from_provider("discovery document"))?;
+    let discovery = Discovery::from_json(&document)?;
     let discovery = config.check_discovery(discovery)?;
     let dpop = config.dpop(&discovery)?;
     Ok(AuthSetup { config, discovery, dpop })

@@ -28,8 +28,6 @@
 
 use std::cell::{Cell, RefCell};
 
-use gloo_storage::{SessionStorage, Storage as _};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
@@ -39,6 +37,7 @@ use super::idb;
 use super::locks::Held;
 use crate::auth::protocol::config::TokenStorage;
 use crate::auth::protocol::error::AuthError;
+use crate::auth::protocol::json::{self, object, Json};
 use crate::auth::protocol::paths::FrameStatus;
 use crate::auth::protocol::session::{fingerprint, RawStored, Session, Stored};
 
@@ -336,14 +335,13 @@ pub fn remove_leftovers() {
 }
 
 /// A login request this tab sent and has not seen answered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
     /// Request state.
     pub state: String,
     /// Request nonce.
     pub nonce: String,
     /// The PKCE code verifier (code flow), used once at the token endpoint.
-    #[serde(default)]
     pub verifier: Option<String>,
     /// Path to return to after login.
     pub return_to: String,
@@ -353,9 +351,45 @@ pub struct Pending {
     pub generation: u64,
 }
 
+impl Pending {
+    fn to_json(&self) -> Json {
+        object([
+            ("state", self.state.as_str().into()),
+            ("nonce", self.nonce.as_str().into()),
+            ("verifier", self.verifier.as_deref().into()),
+            ("return_to", self.return_to.as_str().into()),
+            ("created_at", Json::from(self.created_at as u64)),
+            ("generation", Json::from(self.generation)),
+        ])
+    }
+
+    /// A record as written by [`Pending::to_json`]; anything else (another version's) is dropped.
+    fn from_json(record: &Json) -> Option<Self> {
+        let text = |name: &str| record.get(name).and_then(Json::as_str).map(str::to_owned);
+        Some(Self {
+            state: text("state")?,
+            nonce: text("nonce")?,
+            verifier: text("verifier"),
+            return_to: text("return_to")?,
+            created_at: record.get("created_at")?.as_u64()? as f64,
+            generation: record.get("generation")?.as_u64()?,
+        })
+    }
+}
+
+fn session_storage() -> Result<Storage, AuthError> {
+    window()?.session_storage().ok().flatten().ok_or_else(|| AuthError::Browser("sessionStorage is unavailable".into()))
+}
+
 fn pending_list(now: f64) -> Vec<Pending> {
-    let list: Vec<Pending> = SessionStorage::get(PENDING).unwrap_or_default();
-    list.into_iter().filter(|p| now - p.created_at < PENDING_TTL_MS).collect()
+    let stored = session_storage().ok().and_then(|s| get(&s, PENDING)).and_then(|text| json::parse(&text).ok());
+    let records = stored.as_ref().and_then(Json::as_array).unwrap_or_default();
+    records.iter().filter_map(Pending::from_json).filter(|p| now - p.created_at < PENDING_TTL_MS).collect()
+}
+
+fn save_pending(list: &[Pending]) -> Result<(), AuthError> {
+    let records = Json::Array(list.iter().map(Pending::to_json).collect());
+    set(&session_storage()?, PENDING, &records.to_text())
 }
 
 /// Remembers a login request.
@@ -363,7 +397,7 @@ pub fn push_pending(pending: Pending) -> Result<(), AuthError> {
     let mut list = pending_list(pending.created_at);
     list.push(pending);
     let skip = list.len().saturating_sub(PENDING_MAX);
-    SessionStorage::set(PENDING, &list[skip..]).map_err(|e| AuthError::Browser(format!("sessionStorage: {e}")))
+    save_pending(&list[skip..])
 }
 
 /// Takes (and forgets) the request with this state: a second call with the same state gets `None`.
@@ -371,7 +405,7 @@ pub fn take_pending(state: &str, now: f64) -> Option<Pending> {
     let mut list = pending_list(now);
     let index = list.iter().position(|p| p.state == state)?;
     let found = list.remove(index);
-    if let Err(e) = SessionStorage::set(PENDING, &list) {
+    if let Err(e) = save_pending(&list) {
         web_sys::console::warn_1(&format!("could not forget a used login state: {e}").into());
     }
     Some(found)

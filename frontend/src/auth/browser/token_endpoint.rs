@@ -3,9 +3,8 @@
 //! module moves bytes, adds a DPoP proof when tokens are bound to the browser's key, and answers a
 //! `use_dpop_nonce` once with the nonce the provider sent. It says "unreachable" when no answer came.
 
-use gloo_net::http::Request;
-
 use super::dpop::{self, DpopKey};
+use super::http;
 use super::setup::AuthSetup;
 use crate::auth::protocol::error::AuthError;
 use crate::auth::protocol::token::{self, TokenResponse};
@@ -15,19 +14,18 @@ const FORM: &str = "application/x-www-form-urlencoded";
 /// One POST; with `key`, a proof goes with it and the provider's `DPoP-Nonce` is remembered.
 /// Returns the status, the body, and whether the provider sent a nonce it had not sent before.
 async fn post_once(url: &str, body: &str, key: Option<&DpopKey>) -> Result<(u16, String, bool), AuthError> {
-    let mut request = Request::post(url).header("Content-Type", FORM);
-    if let Some(key) = key {
-        request = request.header("DPoP", &dpop::proof(key, "POST", url, None).await?);
+    let proof = match key {
+        Some(key) => Some(dpop::proof(key, "POST", url, None).await?),
+        None => None,
+    };
+    let mut headers = vec![("Content-Type", FORM)];
+    if let Some(proof) = &proof {
+        headers.push(("DPoP", proof));
     }
-    let response = request
-        .body(body.to_owned())
-        .map_err(|e| AuthError::Browser(format!("fetch: {e}")))?
-        .send()
-        .await
-        .map_err(|e| AuthError::Unreachable(e.to_string()))?;
-    let new_nonce = response.headers().get("dpop-nonce").is_some_and(|nonce| dpop::remember_nonce(url, &nonce));
+    let response = http::fetch("POST", url, &headers, Some(body)).await.map_err(AuthError::Unreachable)?;
+    let new_nonce = response.header("dpop-nonce").is_some_and(|nonce| dpop::remember_nonce(url, &nonce));
     let status = response.status();
-    let text = response.text().await.map_err(|e| AuthError::Unreachable(e.to_string()))?;
+    let text = response.text().await.map_err(AuthError::Unreachable)?;
     Ok((status, text, new_nonce))
 }
 

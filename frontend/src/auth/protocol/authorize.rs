@@ -2,8 +2,7 @@
 //! and for silent renewal in either flow (with PKCE in the code flow), and the logout URL. Every
 //! value is form-encoded.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use super::base64url;
 use sha2::{Digest, Sha256};
 
 use super::config::{AuthConfig, Discovery, Flow};
@@ -42,7 +41,7 @@ pub struct Request {
 
 /// RFC 7636 §4.2, S256: `base64url(SHA-256(verifier))`.
 pub fn pkce_challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    base64url::encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// The redirect URI of a request: `/callback` for a login, the silent page for the frame.

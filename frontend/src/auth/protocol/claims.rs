@@ -2,8 +2,7 @@
 //! the tutorial's silent page skipped. Pure: the caller supplies the clock and what it expects.
 //! The signature itself is checked by `jwks` with WebCrypto.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use super::base64url;
 use sha2::{Digest, Sha256};
 
 use super::error::TokenError;
@@ -36,7 +35,7 @@ pub struct Expected<'a> {
 /// OIDC Core 3.2.2.9: left half of SHA-256 of the access token, base64url.
 pub fn at_hash(access_token: &str) -> String {
     let digest = Sha256::digest(access_token.as_bytes());
-    URL_SAFE_NO_PAD.encode(&digest[..16])
+    base64url::encode(&digest[..16])
 }
 
 /// Runs every claim check in a fixed order and returns the first failure.

@@ -3,20 +3,16 @@
 //! wrong value becomes a page that says what is wrong instead of a renewal that silently fails. An
 //! Auth0 `domain` goes through `auth_rules::auth0_issuer`, the rule the backend applies too.
 
-use serde::Deserialize;
-
 use super::error::AuthError;
+use super::json::{self, Json};
 
-fn default_scope() -> String {
-    "openid profile email read:messages".into()
-}
-fn default_timeout() -> u32 {
-    10_000
-}
+/// Scopes asked for when the configuration names none.
+const DEFAULT_SCOPE: &str = "openid profile email read:messages";
+/// Silent-renewal timeout when the configuration names none.
+const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 
 /// Which OAuth flow logs in and renews.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     /// Authorization code with PKCE (RFC 9700, RFC 10017): the default.
     Code,
@@ -25,8 +21,7 @@ pub enum Flow {
 }
 
 /// Where the session's tokens live in the browser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenStorage {
     /// localStorage under the tutorial's keys, plus `refresh_token`: survives reloads.
     Local,
@@ -37,22 +32,19 @@ pub enum TokenStorage {
 /// The scope that asks for a refresh token (Auth0 and OpenID Connect both use it).
 pub const OFFLINE_ACCESS: &str = "offline_access";
 
-/// `/auth_config.json` as written by `make dev` or by hand for Auth0 (see the README).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// `/auth_config.json` as written by `make dev` or by hand for Auth0 (see the README); its JSON
+/// names are the camelCase of these fields.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RawConfig {
     /// Auth0 tenant domain; when set, the issuer is `https://<domain>/` and logout uses `/v2/logout`.
-    #[serde(default)]
     pub domain: Option<String>,
     /// Issuer URL of any other OpenID provider (the local one by default).
-    #[serde(default)]
     pub issuer: Option<String>,
     /// The SPA's client id at the provider.
     pub client_id: String,
     /// API identifier requested as `audience`.
     pub audience: String,
     /// Scopes requested at login and renewal.
-    #[serde(default = "default_scope")]
     pub scope: String,
     /// Where login returns (`/callback` of this app).
     pub redirect_uri: String,
@@ -63,23 +55,134 @@ pub struct RawConfig {
     /// Base URL of the backend API.
     pub api_base_url: String,
     /// How long a silent renewal may take before it fails with a timeout.
-    #[serde(default = "default_timeout")]
     pub renewal_timeout_ms: u32,
     /// Only clear this app's session on Log Out; leave the provider session alone.
-    #[serde(default)]
     pub local_logout_only: bool,
     /// `code` (default) or `implicit`.
-    #[serde(default)]
     pub flow: Option<Flow>,
     /// Ask for rotating refresh tokens (`offline_access`); default true in the code flow.
-    #[serde(default)]
     pub use_refresh_tokens: Option<bool>,
     /// `local` (default) or `memory`.
-    #[serde(default)]
     pub token_storage: Option<TokenStorage>,
     /// Bind tokens to a browser key (DPoP, RFC 9449); default: when the provider advertises ES256.
-    #[serde(default)]
     pub use_dpop: Option<bool>,
+}
+
+/// The configuration's member names; any other is refused (a typo would otherwise be ignored).
+const CONFIG_FIELDS: [&str; 15] = [
+    "domain",
+    "issuer",
+    "clientId",
+    "audience",
+    "scope",
+    "redirectUri",
+    "silentRedirectUri",
+    "logoutReturnTo",
+    "apiBaseUrl",
+    "renewalTimeoutMs",
+    "localLogoutOnly",
+    "flow",
+    "useRefreshTokens",
+    "tokenStorage",
+    "useDpop",
+];
+
+/// Reads the members of a JSON object by name, with errors that name the member and the file.
+struct Members<'a> {
+    object: &'a Json,
+    file: &'static str,
+}
+
+impl Members<'_> {
+    fn wrong(&self, name: &str, what: &str) -> AuthError {
+        AuthError::Config(format!("{}: `{name}` must be {what}", self.file))
+    }
+
+    fn text(&self, name: &str) -> Result<Option<String>, AuthError> {
+        match self.object.get(name) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(self.wrong(name, "a string")),
+        }
+    }
+
+    fn required(&self, name: &str) -> Result<String, AuthError> {
+        self.text(name)?.ok_or_else(|| AuthError::Config(format!("{}: missing field `{name}`", self.file)))
+    }
+
+    fn flag(&self, name: &str) -> Result<Option<bool>, AuthError> {
+        match self.object.get(name) {
+            None | Some(Json::Null) => Ok(None),
+            Some(value) => value.as_bool().map(Some).ok_or_else(|| self.wrong(name, "true or false")),
+        }
+    }
+
+    fn texts(&self, name: &str) -> Result<Vec<String>, AuthError> {
+        match self.object.get(name) {
+            None | Some(Json::Null) => Ok(Vec::new()),
+            Some(value) => value
+                .as_array()
+                .and_then(|items| items.iter().map(|i| i.as_str().map(str::to_owned)).collect())
+                .ok_or_else(|| self.wrong(name, "a list of strings")),
+        }
+    }
+
+    /// One of `choices` (the JSON spellings), by position.
+    fn choice<T: Copy>(&self, name: &str, choices: &[(&str, T)], what: &str) -> Result<Option<T>, AuthError> {
+        match self.text(name)? {
+            None => Ok(None),
+            Some(text) => choices
+                .iter()
+                .find(|(spelling, _)| *spelling == text)
+                .map(|(_, v)| Some(*v))
+                .ok_or_else(|| self.wrong(name, what)),
+        }
+    }
+}
+
+impl RawConfig {
+    /// Reads the JSON text of `/auth_config.json` (not yet validated).
+    pub fn from_json(text: &str) -> Result<Self, AuthError> {
+        const FILE: &str = "auth_config.json";
+        let object = json::parse(text).map_err(|e| AuthError::Config(format!("{FILE}: {e}")))?;
+        let fields = Members { object: &object, file: FILE };
+        let names = object.members().ok_or_else(|| AuthError::Config(format!("{FILE}: not a JSON object")))?;
+        if let Some((unknown, _)) = names.iter().find(|(name, _)| !CONFIG_FIELDS.contains(&name.as_str())) {
+            return Err(AuthError::Config(format!("{FILE}: unknown field `{unknown}`")));
+        }
+        let timeout = match object.get("renewalTimeoutMs") {
+            None | Some(Json::Null) => DEFAULT_TIMEOUT_MS,
+            Some(value) => value
+                .as_u64()
+                .and_then(|ms| u32::try_from(ms).ok())
+                .ok_or_else(|| fields.wrong("renewalTimeoutMs", "a whole number of milliseconds"))?,
+        };
+        Ok(Self {
+            domain: fields.text("domain")?,
+            issuer: fields.text("issuer")?,
+            client_id: fields.required("clientId")?,
+            audience: fields.required("audience")?,
+            scope: fields.text("scope")?.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
+            redirect_uri: fields.required("redirectUri")?,
+            silent_redirect_uri: fields.required("silentRedirectUri")?,
+            logout_return_to: fields.required("logoutReturnTo")?,
+            api_base_url: fields.required("apiBaseUrl")?,
+            renewal_timeout_ms: timeout,
+            local_logout_only: fields.flag("localLogoutOnly")?.unwrap_or(false),
+            flow: fields.choice(
+                "flow",
+                &[("code", Flow::Code), ("implicit", Flow::Implicit)],
+                "\"code\" or \"implicit\"",
+            )?,
+            use_refresh_tokens: fields.flag("useRefreshTokens")?,
+            token_storage: fields.choice(
+                "tokenStorage",
+                &[("local", TokenStorage::Local), ("memory", TokenStorage::Memory)],
+                "\"local\" or \"memory\"",
+            )?,
+            use_dpop: fields.flag("useDpop")?,
+        })
+    }
 }
 
 /// Validated configuration.
@@ -120,7 +223,7 @@ pub struct AuthConfig {
 }
 
 /// The parts of the OpenID discovery document the app uses.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Discovery {
     /// Must equal the configured issuer.
     pub issuer: String,
@@ -129,20 +232,43 @@ pub struct Discovery {
     /// JWKS location.
     pub jwks_uri: String,
     /// `/userinfo`.
-    #[serde(default)]
     pub userinfo_endpoint: Option<String>,
     /// RP-initiated logout, when the provider has one.
-    #[serde(default)]
     pub end_session_endpoint: Option<String>,
     /// Where codes and refresh tokens are exchanged (required by the code flow).
-    #[serde(default)]
     pub token_endpoint: Option<String>,
     /// RFC 7009 revocation, when the provider has one: Log Out revokes the refresh token there.
-    #[serde(default)]
     pub revocation_endpoint: Option<String>,
     /// The DPoP proof algorithms the provider takes (RFC 9449 §5.1).
-    #[serde(default)]
     pub dpop_signing_alg_values_supported: Vec<String>,
+}
+
+impl Discovery {
+    /// Reads a discovery document (its other members are ignored, as OpenID Discovery says).
+    pub fn from_json(document: &Json) -> Result<Self, AuthError> {
+        // The provider's answer, not this app's file: a bad one is a bad answer (and retried).
+        Self::read(document).map_err(|e| match e {
+            AuthError::Config(detail) => AuthError::BadAnswer { what: "discovery document", detail },
+            other => other,
+        })
+    }
+
+    fn read(document: &Json) -> Result<Self, AuthError> {
+        let fields = Members { object: document, file: "the discovery document" };
+        if document.members().is_none() {
+            return Err(AuthError::Config("not a JSON object".into()));
+        }
+        Ok(Self {
+            issuer: fields.required("issuer")?,
+            authorization_endpoint: fields.required("authorization_endpoint")?,
+            jwks_uri: fields.required("jwks_uri")?,
+            userinfo_endpoint: fields.text("userinfo_endpoint")?,
+            end_session_endpoint: fields.text("end_session_endpoint")?,
+            token_endpoint: fields.text("token_endpoint")?,
+            revocation_endpoint: fields.text("revocation_endpoint")?,
+            dpop_signing_alg_values_supported: fields.texts("dpop_signing_alg_values_supported")?,
+        })
+    }
 }
 
 /// `scheme://host[:port]` of an absolute http(s) URL, or `None`.
@@ -235,9 +361,7 @@ impl RawConfig {
 impl AuthConfig {
     /// Parses and validates the JSON text of `/auth_config.json`.
     pub fn from_json(text: &str) -> Result<Self, AuthError> {
-        serde_json::from_str::<RawConfig>(text)
-            .map_err(|e| AuthError::Config(format!("auth_config.json: {e}")))?
-            .validate()
+        RawConfig::from_json(text)?.validate()
     }
 
     /// Where discovery lives for this issuer.

@@ -2,8 +2,7 @@
 //! access-token hash `ath`, and the JWK thumbprint (RFC 7638) that binds tokens to the key. The key
 //! itself, and the signature, are WebCrypto's (`browser::dpop`).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use super::base64url;
 use sha2::{Digest, Sha256};
 
 /// The only proof algorithm this app signs with: ECDSA P-256 with SHA-256.
@@ -26,7 +25,7 @@ impl PublicJwk {
 
     /// RFC 7638 thumbprint: what the provider puts in the tokens' `cnf.jkt`.
     pub fn thumbprint(&self) -> String {
-        URL_SAFE_NO_PAD.encode(Sha256::digest(self.json().as_bytes()))
+        base64url::encode(Sha256::digest(self.json().as_bytes()))
     }
 }
 
@@ -42,7 +41,7 @@ pub fn htu(url: &str) -> &str {
 
 /// `ath`: base64url SHA-256 of the access token the proof goes with (RFC 9449 §4.2).
 pub fn ath(access_token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.as_bytes()))
+    base64url::encode(Sha256::digest(access_token.as_bytes()))
 }
 
 /// What one proof says.
@@ -79,7 +78,7 @@ pub fn signing_input(jwk: &PublicJwk, claims: &Claims<'_>) -> Option<String> {
         payload.push_str(&format!(r#","nonce":"{nonce}""#));
     }
     payload.push('}');
-    Some(format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload)))
+    Some(format!("{}.{}", base64url::encode(header), base64url::encode(payload)))
 }
 
 #[cfg(test)]
@@ -97,7 +96,7 @@ mod tests {
 
     fn part(input: &str, index: usize) -> Value {
         let text = input.split('.').nth(index).expect("part");
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(text).expect("base64url")).expect("json")
+        serde_json::from_slice(&base64url::decode(text).expect("base64url")).expect("json")
     }
 
     #[test]
@@ -148,7 +147,7 @@ mod tests {
 
     #[test]
     fn the_thumbprint_hashes_the_required_members_in_order() {
-        let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(
+        let expected = base64url::encode(Sha256::digest(
             br#"{"crv":"P-256","kty":"EC","x":"l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs","y":"9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"}"#,
         ));
         assert_eq!(jwk().thumbprint(), expected);

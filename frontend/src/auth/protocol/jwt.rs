@@ -1,35 +1,24 @@
 //! Decoding (not trusting) a JWT: split, base64url-decode, parse header and claims. Whether the
 //! token is genuine is decided by `verify` (claims) and `jwks` (signature); this only gives shape.
 
-use std::collections::BTreeMap;
-
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
+use super::base64url;
 use super::error::TokenError;
+use super::json::{self, Json};
 
 /// Longest token accepted; real ID tokens are a few KB.
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// The JOSE header fields the app checks.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// Signature algorithm; only RS256 is accepted.
     pub alg: String,
     /// Key id in the issuer's JWKS.
-    #[serde(default)]
     pub kid: Option<String>,
-    /// Extensions the reader must understand (RFC 7515 §4.1.11). The app understands none, so a
-    /// token carrying any is refused rather than half-read.
-    #[serde(default)]
-    pub crit: Option<Value>,
 }
 
 /// `aud`: one string or a list, as the spec allows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Audience {
     /// A single audience.
     One(String),
@@ -60,8 +49,8 @@ impl Audience {
     }
 }
 
-/// ID-token claims: the ones checked, the ones shown, and the rest kept for the Profile page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// ID-token claims: the ones checked, the ones shown, and the whole set for the Profile page.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdClaims {
     /// Issuer.
     pub iss: String,
@@ -74,26 +63,63 @@ pub struct IdClaims {
     /// Issued at (seconds).
     pub iat: i64,
     /// Replay protection: must equal the nonce of the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// Authorized party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azp: Option<String>,
     /// Hash binding the access token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_hash: Option<String>,
     /// Display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Picture URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picture: Option<String>,
-    /// Every other claim, for display.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
+    /// Every claim, as the token carries them (shown on the Profile page).
+    pub all: Json,
+}
+
+/// Why a claims set is not one: any claim missing or of the wrong type. Fixed wording, no value.
+const NOT_CLAIMS: TokenError = TokenError::Malformed("payload is not a claims set");
+
+/// An optional string member; present with another type is an error.
+fn optional_text(object: &Json, name: &str) -> Result<Option<String>, TokenError> {
+    match object.get(name) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(NOT_CLAIMS),
+    }
+}
+
+fn required_text(object: &Json, name: &str) -> Result<String, TokenError> {
+    optional_text(object, name)?.ok_or(NOT_CLAIMS)
+}
+
+impl IdClaims {
+    /// Reads the claims of a decoded payload.
+    pub fn from_json(all: Json) -> Result<Self, TokenError> {
+        let aud = match all.get("aud") {
+            Some(Json::String(one)) => Audience::One(one.clone()),
+            Some(Json::Array(items)) => Audience::Many(
+                items.iter().map(|a| a.as_str().map(str::to_owned)).collect::<Option<_>>().ok_or(NOT_CLAIMS)?,
+            ),
+            _ => return Err(NOT_CLAIMS),
+        };
+        let time = |name: &str| all.get(name).and_then(Json::as_i64).ok_or(NOT_CLAIMS);
+        Ok(Self {
+            iss: required_text(&all, "iss")?,
+            sub: required_text(&all, "sub")?,
+            aud,
+            exp: time("exp")?,
+            iat: time("iat")?,
+            nonce: optional_text(&all, "nonce")?,
+            azp: optional_text(&all, "azp")?,
+            at_hash: optional_text(&all, "at_hash")?,
+            name: optional_text(&all, "name")?,
+            email: optional_text(&all, "email")?,
+            picture: optional_text(&all, "picture")?,
+            all,
+        })
+    }
 }
 
 /// A decoded, not yet verified, JWT.
@@ -110,13 +136,11 @@ pub struct Jwt {
 }
 
 /// One part, decoded. Failures have fixed wording: a parser's message would repeat the token.
-fn part<T: for<'de> Deserialize<'de>>(
-    text: &str,
-    not_base64: &'static str,
-    not_json: &'static str,
-) -> Result<T, TokenError> {
-    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| TokenError::Malformed(not_base64))?;
-    serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed(not_json))
+fn part(text: &str, not_base64: &'static str, not_json: &'static str) -> Result<Json, TokenError> {
+    let bytes = base64url::decode(text).ok_or(TokenError::Malformed(not_base64))?;
+    let text = String::from_utf8(bytes).map_err(|_| TokenError::Malformed(not_json))?;
+    let value = json::parse(&text).map_err(|_| TokenError::Malformed(not_json))?;
+    value.members().is_some().then_some(value).ok_or(TokenError::Malformed(not_json))
 }
 
 /// Splits and decodes a compact JWS carrying ID-token claims.
@@ -128,21 +152,31 @@ pub fn decode(token: &str) -> Result<Jwt, TokenError> {
     let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(TokenError::Malformed("expected three dot-separated parts"));
     };
-    let header: Header = part(h, "header is not base64url", "header is not a JOSE header")?;
-    if header.crit.is_some() {
+    let header = part(h, "header is not base64url", "header is not a JOSE header")?;
+    if header.get("crit").is_some() {
         return Err(TokenError::Malformed("header has critical extensions (crit) this app does not understand"));
     }
-    let claims: IdClaims = part(p, "payload is not base64url", "payload is not a claims set")?;
-    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| TokenError::Malformed("signature is not base64url"))?;
+    let not_header = TokenError::Malformed("header is not a JOSE header");
+    let header = Header {
+        alg: header.get("alg").and_then(Json::as_str).ok_or(not_header.clone())?.to_owned(),
+        kid: match header.get("kid") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(kid)) => Some(kid.clone()),
+            Some(_) => return Err(not_header),
+        },
+    };
+    let claims = IdClaims::from_json(part(p, "payload is not base64url", "payload is not a claims set")?)?;
+    let signature = base64url::decode(s).ok_or(TokenError::Malformed("signature is not base64url"))?;
     Ok(Jwt { header, claims, signing_input: format!("{h}.{p}"), signature })
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use serde_json::Value;
 
     pub(crate) fn b64(v: &Value) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).expect("json"))
+        base64url::encode(serde_json::to_vec(v).expect("json"))
     }
 
     #[test]
@@ -155,7 +189,7 @@ pub(crate) mod tests {
         let jwt = decode(&token).expect("decodes");
         assert_eq!(jwt.header.kid.as_deref(), Some("k"));
         assert!(jwt.claims.aud.contains("b") && jwt.claims.aud.len() == 2);
-        assert_eq!(jwt.claims.extra.get("email_verified"), Some(&Value::Bool(true)));
+        assert_eq!(jwt.claims.all.get("email_verified"), Some(&Json::Bool(true)));
         assert_eq!(jwt.signature, b"sig");
         assert!(token.starts_with(&jwt.signing_input));
     }
@@ -166,7 +200,7 @@ pub(crate) mod tests {
         for bad in [
             format!("{h}.{}.c2ln", b64(&serde_json::json!({"sub": "MARK", "iss": 1}))),
             format!("{}.{}.c2ln", b64(&serde_json::json!({"alg": ["MARK"]})), b64(&serde_json::json!({}))),
-            format!("{h}.{}.c2ln", URL_SAFE_NO_PAD.encode(b"{\"MARK\": ")),
+            format!("{h}.{}.c2ln", base64url::encode(b"{\"MARK\": ")),
             format!("{h}.MARK!.c2ln"),
             format!(
                 "{h}.{}.c2ln",

@@ -4,10 +4,12 @@
 //! touches a browser API; it is all tested natively (`cargo test -p frontend --lib`).
 
 pub mod authorize;
+pub mod base64url;
 pub mod claims;
 pub mod config;
 pub mod dpop;
 pub mod error;
+pub mod json;
 pub mod jwt;
 pub mod paths;
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -76,7 +76,7 @@ pub fn decode_component(text: &str) -> Result<String, AuthError> {
 }
 
 /// Splits `#a=1&b=2` (or `?a=1…`) into pairs; empty, oversized, duplicated or bad input is an error.
-/// Linear in the input (duplicates are found with a set), and no error repeats the input.
+/// Never quadratic (duplicates are found by sorting), and no error repeats the input.
 pub fn parse_params(input: &str) -> Result<Vec<(String, String)>, AuthError> {
     let input = input.strip_prefix(['#', '?']).unwrap_or(input);
     if input.is_empty() {
@@ -85,15 +85,16 @@ pub fn parse_params(input: &str) -> Result<Vec<(String, String)>, AuthError> {
     if input.len() > MAX_RESPONSE_LEN {
         return Err(AuthError::MalformedResponse("response too large"));
     }
-    let mut seen = std::collections::HashSet::new();
     let mut pairs: Vec<(String, String)> = Vec::new();
     for piece in input.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
-        let key = decode_component(k)?;
-        if !seen.insert(key.clone()) {
-            return Err(AuthError::MalformedResponse("a parameter appears twice"));
-        }
-        pairs.push((key, decode_component(v)?));
+        pairs.push((decode_component(k)?, decode_component(v)?));
+    }
+    // Sorted names side by side: duplicates found in O(n log n), however many parameters.
+    let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err(AuthError::MalformedResponse("a parameter appears twice"));
     }
     Ok(pairs)
 }

@@ -6,8 +6,7 @@
 //! one. A renewal result belongs to the generation it started in, and is committed only if that is
 //! still the current one, so nothing that was in flight at Log Out can bring the session back.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use super::base64url;
 use sha2::{Digest, Sha256};
 
 use super::error::TokenError;
@@ -122,7 +121,7 @@ pub fn fingerprint(parts: &[&str]) -> String {
         hash.update(part.as_bytes());
         hash.update(b"\n");
     }
-    URL_SAFE_NO_PAD.encode(&hash.finalize()[..12])
+    base64url::encode(&hash.finalize()[..12])
 }
 
 /// What a tab reading the stored values concludes.
@@ -179,10 +178,11 @@ impl RawStored {
         let (Some(id), Some(expires)) = (self.id_token.as_deref().map(unquote), self.expires_at.as_deref()) else {
             return Stored::Changing { generation };
         };
+        // Whole milliseconds, as written (an integer parse keeps float parsing out of the bundle).
         let Ok(session) = expires
-            .parse::<f64>()
+            .parse::<u64>()
             .map_err(|_| ())
-            .and_then(|at| Session::from_parts(access.into(), id.into(), at).map_err(|_| ()))
+            .and_then(|at| Session::from_parts(access.into(), id.into(), at as f64).map_err(|_| ()))
         else {
             return Stored::Changing { generation };
         };

@@ -3,7 +3,7 @@
 //! the strict reading of what comes back (§5.1, §5.2). A response that is not exactly what the
 //! protocol says is refused, never half-used.
 
-use serde::Deserialize;
+use super::json::{self, Json};
 
 use super::authorize::query;
 use super::config::AuthConfig;
@@ -46,22 +46,13 @@ pub struct TokenResponse {
     pub bound: bool,
 }
 
-#[derive(Deserialize)]
-struct Success {
-    access_token: String,
-    token_type: String,
-    expires_in: Option<u64>,
-    #[serde(default)]
-    id_token: Option<String>,
-    #[serde(default)]
-    refresh_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Failure {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
+/// A member that is absent, null, or a string; `Err` for another type.
+fn optional_text(body: &Json, name: &str) -> Result<Option<String>, ()> {
+    match body.get(name) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(()),
+    }
 }
 
 /// Reads a token endpoint's answer: the tokens on 200, the OAuth error on 400/401, and anything
@@ -71,32 +62,45 @@ pub fn parse_token_response(status: u16, body: &str, dpop_sent: bool) -> Result<
     let bad = |detail: &str| AuthError::BadAnswer { what: "token endpoint", detail: detail.to_owned() };
     match status {
         200 => {
-            let ok: Success =
-                serde_json::from_str(body).map_err(|_| bad("a 200 answer that is not a token response"))?;
-            let bound = dpop_sent && ok.token_type.eq_ignore_ascii_case("dpop");
-            if !bound && !ok.token_type.eq_ignore_ascii_case("bearer") {
+            let not_tokens = || bad("a 200 answer that is not a token response");
+            let answer = json::parse(body).ok().filter(|b| b.members().is_some()).ok_or_else(not_tokens)?;
+            let text = |name: &str| optional_text(&answer, name).map_err(|()| not_tokens());
+            let (access_token, token_type) = (text("access_token")?, text("token_type")?);
+            let (Some(access_token), Some(token_type)) = (access_token, token_type) else {
+                return Err(not_tokens());
+            };
+            let bound = dpop_sent && token_type.eq_ignore_ascii_case("dpop");
+            if !bound && !token_type.eq_ignore_ascii_case("bearer") {
                 return Err(AuthError::MalformedResponse("a token_type that was not asked for"));
             }
-            let expires_in = ok
-                .expires_in
+            let expires_in = match answer.get("expires_in") {
+                None | Some(Json::Null) => None,
+                Some(value @ Json::Number(_)) => value.as_u64(),
+                Some(_) => return Err(not_tokens()),
+            };
+            let expires_in = expires_in
                 .filter(|&s| s > 0 && s <= MAX_EXPIRES_IN)
                 .ok_or(AuthError::MalformedResponse("expires_in must be a positive number of seconds"))?;
             let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
-            if ok.access_token.is_empty() {
+            if access_token.is_empty() {
                 return Err(AuthError::MalformedResponse("empty access_token"));
             }
             Ok(TokenResponse {
-                access_token: ok.access_token,
+                access_token,
                 expires_in,
-                id_token: nonempty(ok.id_token),
-                refresh_token: nonempty(ok.refresh_token),
+                id_token: nonempty(text("id_token")?),
+                refresh_token: nonempty(text("refresh_token")?),
                 bound,
             })
         }
-        400 | 401 => match serde_json::from_str::<Failure>(body) {
-            Ok(f) => Err(AuthError::OAuth { error: f.error, description: f.error_description }),
-            Err(_) => Err(bad(&format!("HTTP {status} without an OAuth error"))),
-        },
+        400 | 401 => {
+            let failure = json::parse(body).ok();
+            let text = |name: &str| failure.as_ref().and_then(|f| optional_text(f, name).ok().flatten());
+            match text("error") {
+                Some(error) => Err(AuthError::OAuth { error, description: text("error_description") }),
+                None => Err(bad(&format!("HTTP {status} without an OAuth error"))),
+            }
+        }
         other => Err(bad(&format!("HTTP {other}"))),
     }
 }

@@ -1,0 +1,160 @@
+//! The app's five routes, without a routing library: the path in the address bar picks the page,
+//! links push history entries, and the back button (`popstate`) is followed. yew-router with
+//! gloo-history and route-recognizer cost about 20 KB of the bundle for this (issue 9).
+
+use gloo_events::EventListener;
+use yew::prelude::*;
+
+/// The app's routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Status and login.
+    Home,
+    /// The user's profile.
+    Profile,
+    /// API calls.
+    Ping,
+    /// Login redirect target.
+    Callback,
+    /// Anything else.
+    NotFound,
+}
+
+impl Route {
+    /// The route of a path; a query or fragment after it is ignored.
+    pub fn recognize(path: &str) -> Self {
+        match path.split(['?', '#']).next().unwrap_or_default() {
+            "/" => Self::Home,
+            "/profile" => Self::Profile,
+            "/ping" => Self::Ping,
+            "/callback" => Self::Callback,
+            _ => Self::NotFound,
+        }
+    }
+
+    /// Where the route lives.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Home => "/",
+            Self::Profile => "/profile",
+            Self::Ping => "/ping",
+            Self::Callback => "/callback",
+            Self::NotFound => "/404",
+        }
+    }
+}
+
+/// The page's current route, from the address bar.
+fn current() -> Route {
+    let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
+    Route::recognize(&path)
+}
+
+/// The current route, and how to change it (from [`RouterProvider`], through [`use_router`]).
+#[derive(Clone, PartialEq)]
+pub struct Router {
+    /// Where the app is.
+    pub route: Route,
+    navigate: Callback<(Route, bool)>,
+}
+
+impl Router {
+    /// Goes to `route` with a new history entry.
+    pub fn push(&self, route: Route) {
+        self.navigate.emit((route, false));
+    }
+
+    /// Goes to `route` in place of the current history entry.
+    pub fn replace(&self, route: Route) {
+        self.navigate.emit((route, true));
+    }
+}
+
+/// Props of [`RouterProvider`].
+#[derive(Properties, PartialEq)]
+pub struct RouterProviderProps {
+    /// The app.
+    pub children: Html,
+}
+
+/// Keeps the current route and follows the back and forward buttons.
+#[function_component]
+pub fn RouterProvider(props: &RouterProviderProps) -> Html {
+    let route = use_state(current);
+    {
+        let route = route.clone();
+        use_effect_with((), move |()| {
+            let listener = web_sys::window().map(|w| EventListener::new(&w, "popstate", move |_| route.set(current())));
+            move || drop(listener)
+        });
+    }
+    let navigate = {
+        let route = route.clone();
+        Callback::from(move |(to, replace): (Route, bool)| {
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                let null = wasm_bindgen::JsValue::NULL;
+                let moved = if replace {
+                    history.replace_state_with_url(&null, "", Some(to.path()))
+                } else {
+                    history.push_state_with_url(&null, "", Some(to.path()))
+                };
+                if let Err(e) = moved {
+                    web_sys::console::warn_1(&e);
+                }
+            }
+            route.set(to);
+        })
+    };
+    let router = Router { route: *route, navigate };
+    html! { <ContextProvider<Router> context={router}>{ props.children.clone() }</ContextProvider<Router>> }
+}
+
+/// The router; panics outside [`RouterProvider`], which is a programming error.
+#[hook]
+pub fn use_router() -> Router {
+    use_context::<Router>().expect("use_router() must be called inside <RouterProvider>")
+}
+
+/// Props of [`Link`].
+#[derive(Properties, PartialEq)]
+pub struct LinkProps {
+    /// The route to go to.
+    pub to: Route,
+    /// Classes of the `<a>`.
+    #[prop_or_default]
+    pub classes: Classes,
+    /// The link's content.
+    pub children: Html,
+}
+
+/// A link to a route: a real `<a href>` (it opens in a new tab as usual), followed in place on a
+/// plain click.
+#[function_component]
+pub fn Link(props: &LinkProps) -> Html {
+    let router = use_router();
+    let to = props.to;
+    let onclick = Callback::from(move |event: MouseEvent| {
+        let modified = event.ctrl_key() || event.meta_key() || event.shift_key() || event.alt_key();
+        if event.button() == 0 && !modified {
+            event.prevent_default();
+            router.push(to);
+        }
+    });
+    html! { <a href={to.path()} class={props.classes.clone()} {onclick}>{ props.children.clone() }</a> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Route;
+
+    #[test]
+    fn paths_and_routes_match_both_ways() {
+        for route in [Route::Home, Route::Profile, Route::Ping, Route::Callback] {
+            assert_eq!(Route::recognize(route.path()), route);
+        }
+        assert_eq!(Route::recognize("/profile?tab=claims#x"), Route::Profile);
+        assert_eq!(Route::recognize("/profile/"), Route::NotFound);
+        assert_eq!(Route::recognize("//evil.example/"), Route::NotFound);
+        assert_eq!(Route::recognize(""), Route::NotFound);
+    }
+}
