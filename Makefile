@@ -20,17 +20,18 @@ export TRUNK_SKIP_VERSION_CHECK := true
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export IDP_PORT BACKEND_PORT APP_PORT
 
+GECKODRIVER_VERSION ?= 0.37.1
 WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/frontend/webdriver.json
+	WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/frontend/webdriver.json
 
-.PHONY: help tools tools-rust tools-system tools-node config build dev test fmt fmt-check lint unit fuzz wasm-test e2e bench clean
+.PHONY: help tools tools-rust tools-system tools-node config app build dev test fmt fmt-check lint unit fuzz wasm-test e2e e2e-chromium e2e-firefox bench clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-13s\033[0m %s\n", $$1, $$2}'
 
 tools: tools-rust tools-system tools-node ## Install every tool (idempotent; the first run takes ~12 min, later runs seconds)
 
-tools-rust: ## wasm32 target, trunk and wasm-bindgen-cli at Cargo.lock's version
+tools-rust: ## wasm32 target, trunk, wasm-bindgen-cli at Cargo.lock's version, geckodriver
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || { \
 		echo "==> adding the wasm32-unknown-unknown target (one time, ~30 s)"; rustup target add wasm32-unknown-unknown; }
 	@trunk --version 2>/dev/null | grep -qx "trunk $(TRUNK_VERSION)" || { \
@@ -39,11 +40,14 @@ tools-rust: ## wasm32 target, trunk and wasm-bindgen-cli at Cargo.lock's version
 	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" || { \
 		echo "==> compiling wasm-bindgen-cli $(WASM_BINDGEN_VERSION), Cargo.lock's version (one time, ~4 min)"; \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); }
+	@geckodriver --version 2>/dev/null | grep -qE "^geckodriver $(GECKODRIVER_VERSION)( |$$)" || { \
+		echo "==> compiling geckodriver $(GECKODRIVER_VERSION) for the wasm tests in Firefox (one time, ~2 min)"; \
+		cargo install --locked geckodriver@$(GECKODRIVER_VERSION); }
 
-tools-system: ## Debian's chromium, chromium-driver and wrk
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v wrk >/dev/null || { \
-		echo "==> installing Debian's chromium, chromium-driver and wrk (one time, ~1 min)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver wrk >/dev/null; }
+tools-system: ## Debian's chromium, chromium-driver, firefox-esr and wrk
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v firefox-esr >/dev/null && command -v wrk >/dev/null || { \
+		echo "==> installing Debian's chromium, chromium-driver, firefox-esr and wrk (one time, ~1 min)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver firefox-esr wrk >/dev/null; }
 
 tools-node: e2e/node_modules/.installed ## npm packages: oidc-provider, Playwright, binaryen's wasm-opt
 
@@ -55,17 +59,20 @@ e2e/node_modules/.installed: e2e/package-lock.json
 config: ## Write frontend/auth_config.json (local provider, or Auth0 when AUTH0_DOMAIN is set)
 	@scripts/auth-config.sh
 
-build: tools config ## Release build: the wasm app (frontend/dist) and the backend binary
+app: tools config ## The app's release build (frontend/dist, size-optimised wasm, precompressed brotli and gzip)
 	@echo "==> building the frontend (wasm, size-optimised)"
 	@cd frontend && trunk build --release --quiet
 	@node scripts/compress.mjs frontend/dist
+
+build: app ## Release build: the app (frontend/dist) and the backend binary
 	@echo "==> building the backend (release)"
 	@cargo build --release -q -p backend
 
 dev: tools config ## Run the identity provider (:4000), backend (:3001) and app (:5000); Ctrl-C stops all
 	@scripts/dev.sh
 
-test: fmt-check lint unit wasm-test e2e ## Every check: format, clippy, unit, browser and end-to-end tests
+test: ## Every check: format, clippy, unit, browser and end-to-end tests in both engines; prints each stage's time
+	@MAKE="$(MAKE)" scripts/stages.sh tools fmt-check lint unit wasm-test app e2e-chromium e2e-firefox
 	@echo "==> all checks passed"
 
 fmt: ## Format the Rust code
@@ -87,11 +94,19 @@ fuzz: ## Property tests only, with FUZZ_CASES cases each (20000: about 2 min her
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -q -p frontend --lib properties
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -q -p backend --test properties
 
-wasm-test: tools ## Browser-bound frontend code in headless Chromium (wasm-bindgen-test)
-	$(WASM_TEST_ENV) cargo test -p frontend --target wasm32-unknown-unknown --test browser
+wasm-test: tools ## Browser-bound frontend code in headless Chromium and Firefox (wasm-bindgen-test)
+	$(WASM_TEST_ENV) CHROMEDRIVER=/usr/bin/chromedriver cargo test -p frontend --target wasm32-unknown-unknown --test browser
+	$(WASM_TEST_ENV) GECKODRIVER=$$(command -v geckodriver) cargo test -p frontend --target wasm32-unknown-unknown --test browser
 
-e2e: build ## Playwright on the real stack (local provider with a short token lifetime)
-	cd e2e && E2E_ACCESS_TOKEN_TTL=$(E2E_ACCESS_TOKEN_TTL) npx playwright test
+e2e: e2e-chromium e2e-firefox ## Playwright on the real stack in both engines (local provider, short token lifetime)
+
+e2e-chromium: app ## The Playwright suite in Debian's Chromium only
+	@cargo build -q -p backend
+	cd e2e && E2E_ENGINES=chromium E2E_ACCESS_TOKEN_TTL=$(E2E_ACCESS_TOKEN_TTL) npx playwright test
+
+e2e-firefox: app ## The Playwright suite in Debian's Firefox ESR only, with its default privacy settings
+	@cargo build -q -p backend
+	cd e2e && E2E_ENGINES=firefox E2E_ACCESS_TOKEN_TTL=$(E2E_ACCESS_TOKEN_TTL) npx playwright test
 
 bench: build ## Benchmarks (not tests): backend vs the tutorial's Express server, bundle size, renewal latency
 	bench/run.sh

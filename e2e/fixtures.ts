@@ -79,7 +79,7 @@ export const test = base.extend<
   app: async ({ page, idp }, use, info) => {
     // Each test starts from a healthy provider on the app's site, with the suite's token lifetime.
     if (!idp.isDefault()) await idp.restart();
-    await idp.faults({ authorizeDelayMs: 0 }).catch(() => idp.start());
+    await idp.faults({ authorizeDelayMs: 0, holdTokenAnswers: false }).catch(() => idp.start());
     await page.context().addInitScript(countLongTimers);
     await use(new AppPage(page, info));
   },

@@ -10,6 +10,10 @@ import { ACCESS_TOKEN_TTL, IDP } from './playwright.config';
 export interface IdpStats {
   authorize: number; authorizeSilent: number; userinfo: number;
   token: { authorization_code: number; refresh_token: number }; invalidGrant: number; revocations: number; jwks: number;
+  /** The last code exchange: the verifier's shape and its S256 (the verifier itself is not kept). */
+  lastExchange: { verifierShape: string; challenge: string } | null;
+  /** Token answers held back by the `holdTokenAnswers` fault so far. */
+  heldTokenAnswers: number;
 }
 
 /** How the provider runs: token lifetime, issuer (another site than the app with CROSS_SITE_IDP),
@@ -69,7 +73,8 @@ export class Idp {
     return (await fetch(`${IDP}/__dev/refresh-token`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ token }) })).json();
   }
 
-  async faults(faults: { authorizeDelayMs: number }) {
+  /** Provider faults: a delay before `/authorize`; token answers processed but held until released. */
+  async faults(faults: { authorizeDelayMs?: number; holdTokenAnswers?: boolean }) {
     const response = await fetch(`${IDP}/__dev/faults`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify(faults) });
     if (!response.ok) throw new Error(`faults: HTTP ${response.status}`);
   }

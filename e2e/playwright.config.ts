@@ -1,10 +1,19 @@
 // The real stack: the backend serving /silent, the API and the release build of the app; the local
 // identity provider (short token lifetime) runs as a fixture so tests can stop and restart it.
-// Debian's Chromium, never a downloaded browser.
+// Debian's browsers, never a downloaded one.
 //
-// Two projects: `implicit` runs the tutorial-mode suite unchanged with `flow: "implicit"`;
-// `code` runs the code + PKCE / refresh-token suite with the default configuration.
-import { defineConfig } from '@playwright/test';
+// Two engines times two flows:
+// - `implicit` runs the tutorial-mode suite unchanged with `flow: "implicit"`; `code` runs the
+//   code + PKCE / refresh-token suite with the default configuration;
+// - `chromium-*` in Debian's Chromium (third-party cookies allowed by default, so the cross-site
+//   tests put the provider on 127.0.0.1); `firefox-*` in Debian's Firefox ESR with its default
+//   privacy settings (Total Cookie Protection: the provider's cookie never reaches a cross-site
+//   frame), driven through WebDriver BiDi.
+//
+// Playwright is pinned to 1.64.1 in package.json: 1.65 drives Firefox with BiDi commands
+// (`emulation.setMediaFeaturesOverride`) that Firefox ESR 153 does not have, so every page fails
+// to open there. 1.64.1 is the newest release that works with the ESR.
+import { defineConfig, type Project } from '@playwright/test';
 import type { Options } from './fixtures';
 
 export const IDP = 'http://localhost:4000';
@@ -13,6 +22,31 @@ export const CROSS_SITE_IDP = 'http://127.0.0.1:4000';
 export const API = 'http://localhost:3001';
 export const APP = 'http://localhost:5000';
 export const ACCESS_TOKEN_TTL = Number(process.env.E2E_ACCESS_TOKEN_TTL ?? '15');
+
+/** The backend binary: the debug build by default (`make e2e` builds it; the unit tests already
+ *  compiled it, and the suite asserts behaviour, not speed), or `E2E_BACKEND`. */
+const BACKEND = process.env.E2E_BACKEND ?? '../target/debug/backend';
+
+/** Debian's Chromium, with the flags this machine's closed network needs. */
+const CHROMIUM = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  },
+};
+
+/** Debian's Firefox ESR through WebDriver BiDi, with its default preferences. */
+const FIREFOX = {
+  browserName: 'firefox' as const,
+  channel: 'moz-firefox',
+  launchOptions: { executablePath: '/usr/bin/firefox-esr' },
+};
+
+/** The engines to run: both by default, one with `E2E_ENGINES=chromium` (or `firefox`). */
+const ENGINES = ([['chromium', CHROMIUM], ['firefox', FIREFOX]] as const)
+  .filter(([name]) => (process.env.E2E_ENGINES ?? 'chromium,firefox').split(',').includes(name));
 
 export default defineConfig<Options>({
   testDir: './tests',
@@ -24,23 +58,18 @@ export default defineConfig<Options>({
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
   use: {
     baseURL: APP,
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
   },
-  projects: [
-    { name: 'implicit', testIgnore: /code\//, use: { authFlow: 'implicit' } },
-    { name: 'code', testMatch: /code\/.*\.spec\.ts/, use: { authFlow: 'code' } },
-  ],
+  projects: ENGINES.flatMap(([engine, use]): Project<Options>[] => [
+    { name: `${engine}-implicit`, testIgnore: /code\//, use: { ...use, authFlow: 'implicit' } },
+    { name: `${engine}-code`, testMatch: /code\/.*\.spec\.ts/, use: { ...use, authFlow: 'code' } },
+  ]),
   webServer: [
     {
       // The provider is started by the `idp` worker fixture (tests stop and restart it).
       // The app page's CSP also admits the provider's cross-site address (the Safari tests).
-      command: `../target/release/backend --spa-port 5000 --dist ../frontend/dist --silent-page ../public/silent.html --jwks-min-refresh-secs 1 --csp-extra-origins ${CROSS_SITE_IDP}`,
+      command: `${BACKEND} --spa-port 5000 --dist ../frontend/dist --silent-page ../public/silent.html --jwks-min-refresh-secs 1 --csp-extra-origins ${CROSS_SITE_IDP}`,
       url: `${APP}/healthz`,
       reuseExistingServer: false,
     },

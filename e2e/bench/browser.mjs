@@ -1,48 +1,91 @@
-// Browser figures for `make bench`: silent-renewal latency per path (renewal start → verified
-// session committed, as the app logs it) over N renewals, and navigation → restored session
-// rendered.
-import { chromium } from 'playwright-core';
-import { ARGS, MODES, RENEWED, configure, login, pct } from './modes.mjs';
+// Browser figures for `make bench`, in each engine (Chromium, then Firefox with its defaults):
+// silent-renewal latency per path (renewal start → verified session committed, as the app logs it)
+// over N renewals, and navigation → restored session rendered.
+import { ENGINES, MODES, RENEWED, configure, login, pct } from './modes.mjs';
 
 const APP = 'http://localhost:5000';
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 30);
 const RELOADS = Number(process.env.BENCH_RELOADS ?? 20);
 const ms = (x) => `${Math.round(x)} ms`;
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
-for (const mode of MODES) {
+/** The app's `renewal:<step>` performance marks, in order, and what the time before each is. */
+const STEPS = [
+  ['locked', 'lock'], ['ready', 'refresh token and key in hand'], ['frame', 'frame round trip'],
+  ['token', 'token POST'], ['verified', 'verify'], ['committed', 'commit'],
+];
+
+/** The step durations of the renewal just done (from its marks), then clears the marks. */
+const stepsOf = (page) => page.evaluate((steps) => {
+  const at = Object.fromEntries(performance.getEntriesByType('mark')
+    .filter((e) => e.name.startsWith('renewal:')).map((e) => [e.name.slice('renewal:'.length), e.startTime]));
+  performance.clearMarks();
+  const out = {};
+  let previous = at.start;
+  for (const [mark, label] of steps) {
+    if (at[mark] === undefined || previous === undefined) continue;
+    out[label] = at[mark] - previous;
+    previous = at[mark];
+  }
+  return out;
+}, STEPS);
+
+for (const engine of ENGINES) {
+  const browser = await engine.launch();
+  for (const mode of MODES) {
+    const context = await browser.newContext();
+    await configure(context, mode.config);
+    const page = await context.newPage();
+    const latencies = [];
+    page.on('console', (m) => {
+      const hit = RENEWED.exec(m.text());
+      if (hit && !hit[2] && (hit[1] ?? null) === mode.via) latencies.push(Number(hit[3]));
+    });
+    await login(page, APP);
+    // With refresh tokens the first renewal of a session checks the frame: not counted.
+    const clicks = RENEWALS + (mode.config.useRefreshTokens ? 1 : 0);
+    const steps = {};
+    for (let i = 1; i <= clicks; i += 1) {
+      await page.getByRole('button', { name: 'Renew Token' }).click();
+      await page.getByTestId('renewal-count').filter({ hasText: new RegExp(`^${i}$`) }).waitFor();
+      const these = await stepsOf(page);
+      if (i === 1 && mode.config.useRefreshTokens) continue;
+      for (const [label, took] of Object.entries(these)) (steps[label] ??= []).push(took);
+    }
+    console.log(`renewal latency, ${mode.name}, ${engine.name}: p50 ${ms(pct(latencies, 50))}, p95 ${ms(pct(latencies, 95))}, max ${ms(Math.max(...latencies))} over ${latencies.length} renewals`);
+    const parts = STEPS.map(([, label]) => label).filter((label) => steps[label])
+      .map((label) => `${label} ${pct(steps[label], 50).toFixed(1)}`);
+    console.log(`where it goes (p50 ms per step), ${mode.name}, ${engine.name}: ${parts.join(', ')}`);
+    await context.close();
+  }
+
   const context = await browser.newContext();
-  await configure(context, mode.config);
   const page = await context.newPage();
-  const latencies = [];
-  page.on('console', (m) => {
-    const hit = RENEWED.exec(m.text());
-    if (hit && !hit[2] && (hit[1] ?? null) === mode.via) latencies.push(Number(hit[3]));
+  await page.addInitScript(() => {
+    new MutationObserver((_, obs) => {
+      if (document.querySelector('[data-testid="user-name"]')) { window.__restoredAt = performance.now(); obs.disconnect(); }
+    }).observe(document, { childList: true, subtree: true });
   });
   await login(page, APP);
-  // With refresh tokens the first renewal of a session checks the frame: not counted.
-  const clicks = RENEWALS + (mode.config.useRefreshTokens ? 1 : 0);
-  for (let i = 1; i <= clicks; i += 1) {
-    await page.getByRole('button', { name: 'Renew Token' }).click();
-    await page.getByTestId('renewal-count').filter({ hasText: new RegExp(`^${i}$`) }).waitFor();
+  const restore = [];
+  const milestones = {};
+  for (let i = 0; i < RELOADS; i += 1) {
+    await page.reload();
+    await page.getByTestId('user-name').waitFor();
+    const seen = await page.evaluate(() => {
+      const done = (pattern) => performance.getEntriesByType('resource').find((e) => pattern.test(e.name))?.responseEnd;
+      return {
+        'page parsed': performance.getEntriesByType('navigation')[0]?.domInteractive,
+        'wasm fetched': done(/_bg\.wasm$/),
+        'config fetched': done(/\/auth_config\.json$/),
+        'discovery fetched': done(/openid-configuration$/),
+        'on screen': window.__restoredAt,
+      };
+    });
+    restore.push(seen['on screen']);
+    for (const [name, at] of Object.entries(seen)) if (at !== undefined) (milestones[name] ??= []).push(at);
   }
-  console.log(`renewal latency, ${mode.name}: p50 ${ms(pct(latencies, 50))}, p95 ${ms(pct(latencies, 95))}, max ${ms(Math.max(...latencies))} over ${latencies.length} renewals`);
-  await context.close();
+  await browser.close();
+  console.log(`navigation → restored session rendered, ${engine.name}: p50 ${ms(pct(restore, 50))}, p95 ${ms(pct(restore, 95))} over ${restore.length} reloads`);
+  const marks = Object.entries(milestones).map(([name, at]) => `${name} ${ms(pct(at, 50))}${at.length < restore.length ? ` (${at.length} of ${restore.length} loads)` : ''}`);
+  console.log(`where a reload's time goes (p50 from navigation), ${engine.name}: ${marks.join(', ')}`);
 }
-
-const context = await browser.newContext();
-const page = await context.newPage();
-await page.addInitScript(() => {
-  new MutationObserver((_, obs) => {
-    if (document.querySelector('[data-testid="user-name"]')) { window.__restoredAt = performance.now(); obs.disconnect(); }
-  }).observe(document, { childList: true, subtree: true });
-});
-await login(page, APP);
-const restore = [];
-for (let i = 0; i < RELOADS; i += 1) {
-  await page.reload();
-  await page.getByTestId('user-name').waitFor();
-  restore.push(await page.evaluate(() => window.__restoredAt));
-}
-await browser.close();
-console.log(`navigation → restored session rendered: p50 ${ms(pct(restore, 50))}, p95 ${ms(pct(restore, 95))} over ${restore.length} reloads`);

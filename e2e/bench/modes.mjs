@@ -1,5 +1,7 @@
 // The three renewal paths `make bench` measures, as configuration overrides of /auth_config.json,
 // and what "a provider call for a renewal" is for each (from the provider's own counts).
+import { chromium, firefox } from 'playwright-core';
+
 export const MODES = [
   { name: 'refresh token', config: { flow: 'code', useRefreshTokens: true }, via: 'refresh token' },
   { name: 'code + PKCE frame', config: { flow: 'code', useRefreshTokens: false }, via: 'silent frame' },
@@ -8,6 +10,13 @@ export const MODES = [
 
 export const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** Debian's browsers, launched as the e2e suite launches them (Firefox with its default settings,
+ *  through WebDriver BiDi). */
+export const ENGINES = [
+  { name: 'Chromium', launch: () => chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS }) },
+  { name: 'Firefox', launch: () => firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr' }) },
+];
 
 /** Serves /auth_config.json with `overrides` to every page of `context`. */
 export async function configure(context, overrides) {
@@ -33,6 +42,7 @@ export const pct = (xs, p) => {
 export async function login(page, app) {
   await page.goto(app);
   await page.getByRole('navigation').getByRole('button', { name: 'Log In' }).click();
+  await page.getByLabel('Email').clear(); // Firefox cannot select an email input's text: fill would append
   await page.getByLabel('Email').fill('alice@example.com');
   await page.getByLabel('Password').fill('wonderland');
   await page.getByRole('button', { name: 'Log in' }).click();

@@ -1,8 +1,7 @@
 // Multi-tab figures for `make bench`: provider calls per token lifetime with 1, 5 and 10 tabs open
 // for each renewal path (goal: exactly 1), and renewal latency (the renewing tab's start → verified
 // session; the other tabs' start → adopted session), against the local provider with short tokens.
-import { chromium } from 'playwright-core';
-import { ARGS, MODES, RENEWED, configure, login, pct, renewalCalls } from './modes.mjs';
+import { ENGINES, MODES, RENEWED, configure, login, pct, renewalCalls } from './modes.mjs';
 
 const APP = 'http://localhost:5000';
 const IDP = 'http://localhost:4000';
@@ -12,7 +11,7 @@ const TABS = (process.env.BENCH_TABS ?? '1,5,10').split(',').map(Number);
 const stats = async () => (await fetch(`${IDP}/__dev/stats`)).json();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+const browser = await ENGINES[0].launch(); // Chromium: the multi-tab figures are about our lock, not the engine
 for (const mode of MODES) {
   for (const tabs of TABS) {
     const context = await browser.newContext();

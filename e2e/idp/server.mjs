@@ -20,7 +20,7 @@
 //   IDP_AUTHORIZE_DELAY_MS (0): hold every /authorize this long (fault injection)
 //   IDP_STORE (unset): a JSON file keeping sessions and grants across restarts (memory when unset)
 //   IDP_TEST_CONTROL (unset): "1" enables GET /__dev/stats (request counts),
-//     POST /__dev/faults {"authorizeDelayMs": n} and POST /__dev/refresh-token {"token": …} (exists,
+//     POST /__dev/faults {"authorizeDelayMs": n, "holdTokenAnswers": bool} and POST /__dev/refresh-token {"token": …} (exists,
 //     consumed, bound key), for the e2e suite and `make bench` only. They take JSON only
 //     (`content-type: application/json`, else 415), refuse any request a browser page of another
 //     origin sends (an `Origin` other than the issuer's: 403), and send no CORS headers.
@@ -55,7 +55,10 @@ const REQUIRE_DPOP = env('IDP_REQUIRE_DPOP', '1') === '1';
 const DPOP_NONCE = env('IDP_DPOP_NONCE', '0') === '1';
 const APP_ORIGIN = env('APP_ORIGIN', 'http://localhost:5000');
 const SILENT_URI = env('SILENT_REDIRECT_URI', 'http://localhost:3001/silent');
-const faults = { authorizeDelayMs: Number(env('IDP_AUTHORIZE_DELAY_MS', '0')) };
+const faults = { authorizeDelayMs: Number(env('IDP_AUTHORIZE_DELAY_MS', '0')), holdTokenAnswers: false };
+/** Token-endpoint answers held by the `holdTokenAnswers` fault: processed (a refresh token is
+ *  already rotated) but not yet sent. Releasing the fault sends them. */
+const heldAnswers = [];
 const STORE = process.env.IDP_STORE;
 const TEST_CONTROL = process.env.IDP_TEST_CONTROL === '1';
 // Auth0 puts the OIDC scopes in the access token's scope next to the API's own.
@@ -219,10 +222,22 @@ const stats = {
   token: { authorization_code: 0, refresh_token: 0 }, invalidGrant: 0, revocations: 0,
   // Key-set downloads: `make bench` checks the API's refetch limit holds under a flood of unknown kids.
   jwks: 0,
+  // The last code exchange as the provider received it: the verifier's shape and its S256, never the
+  // verifier itself (the e2e suite checks PKCE on the provider's side, where every engine can).
+  lastExchange: null,
+  // Token answers the `holdTokenAnswers` fault has held back so far.
+  heldTokenAnswers: 0,
 };
 provider.on('grant.success', (ctx) => {
   const type = ctx.oidc.params?.grant_type;
   if (type in stats.token) stats.token[type] += 1;
+  if (type === 'authorization_code') {
+    const verifier = String(ctx.oidc.params.code_verifier ?? '');
+    stats.lastExchange = {
+      verifierShape: /^[A-Za-z0-9_-]{43}$/.test(verifier) ? '43 base64url characters' : `other (${verifier.length} characters)`,
+      challenge: createHash('sha256').update(verifier).digest('base64url'),
+    };
+  }
 });
 provider.on('grant.error', (_ctx, err) => {
   if (err.error === 'invalid_grant') stats.invalidGrant += 1;
@@ -377,6 +392,8 @@ const server = http.createServer(async (req, res) => {
     if (url.pathname === '/__dev/faults' && TEST_CONTROL && req.method === 'POST') {
       const body = JSON.parse((await readBody(req, res)) || '{}');
       if (Number.isInteger(body.authorizeDelayMs) && body.authorizeDelayMs >= 0) faults.authorizeDelayMs = body.authorizeDelayMs;
+      if (typeof body.holdTokenAnswers === 'boolean') faults.holdTokenAnswers = body.holdTokenAnswers;
+      if (!faults.holdTokenAnswers) heldAnswers.splice(0).forEach((send) => send());
       return send(res, 200, JSON.stringify(faults), { 'content-type': 'application/json' });
     }
     const avatar = /^\/avatars\/([a-z]+)\.svg$/.exec(url.pathname);
@@ -387,6 +404,11 @@ const server = http.createServer(async (req, res) => {
     if (match) return await interaction(req, res, match[1], match[2]);
     if (url.pathname === '/userinfo') return await userinfo(req, res);
     if (url.pathname === '/oauth/revoke' && req.method === 'POST') stats.revocations += 1;
+    if (url.pathname === '/oauth/token' && faults.holdTokenAnswers) {
+      // The answer is written in full (headers go out with `end`) and kept until the fault is lifted.
+      const end = res.end.bind(res);
+      res.end = (...args) => { heldAnswers.push(() => end(...args)); stats.heldTokenAnswers += 1; return res; };
+    }
     if (url.pathname === '/.well-known/jwks.json') stats.jwks += 1;
     if (url.pathname === '/authorize') {
       stats.authorize += 1;

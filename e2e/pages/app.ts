@@ -45,6 +45,9 @@ export class AppPage {
 
   async submitCredentials(user: { email: string; password: string }) {
     await expect(this.page.getByRole('heading', { name: /Log in to/ })).toBeVisible();
+    // Cleared first: the provider's page keeps the email after a wrong password, and Firefox (through
+    // WebDriver BiDi) cannot select an email input's text, so `fill` alone would append to it.
+    await this.page.getByLabel('Email').clear();
     await this.page.getByLabel('Email').fill(user.email);
     await this.page.getByLabel('Password').fill(user.password);
     await this.page.getByRole('button', { name: 'Log in' }).click();

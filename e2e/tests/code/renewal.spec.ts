@@ -126,7 +126,7 @@ test('five tabs, three lifetimes, one rotating refresh token: three token calls,
 
 /** Two tabs on a session whose frame check is done; the first tab's refresh is under way when it is
  *  closed, so its answer (with the rotated refresh token) is lost with it. */
-async function closeMidRefresh(app: AppPage) {
+async function closeMidRefresh(app: AppPage, idp: Idp) {
   await app.goto('/');
   await app.login();
   await app.renewButton().click(); // the frame check; the next renewal uses the refresh token
@@ -134,24 +134,22 @@ async function closeMidRefresh(app: AppPage) {
   const [, survivor] = await openTabs(app, 2, test.info());
   await expect(survivor.userName()).toHaveText(ALICE.name);
   const token = await survivor.accessToken();
-  let asked!: () => void;
-  const refreshing = new Promise<void>((r) => (asked = r));
-  await app.page.route((url) => url.pathname === '/oauth/token', (route) => {
-    if (new URLSearchParams(route.request().postData() ?? '').get('grant_type') === 'refresh_token') asked();
-    else void route.continue();
-  });
+  // The provider rotates the first tab's refresh token and holds the answer.
+  const held = (await idp.stats()).heldTokenAnswers;
+  await idp.faults({ holdTokenAnswers: true });
   await app.renewButton().click();
-  await refreshing;
+  await expect.poll(async () => (await idp.stats()).heldTokenAnswers).toBe(held + 1);
   await survivor.renewButton().click();
   await expect(survivor.renewButton()).toBeDisabled(); // waiting for the lock
-  // Closing the tab lets its held request go out: the provider spends the token, nobody gets the answer.
+  // The tab closes before the answer comes: the token is spent and nobody gets the new one.
   await app.page.close();
+  await idp.faults({ holdTokenAnswers: false });
   return { survivor, token };
 }
 
 test('a tab closing mid-refresh, strict reuse detection: the grant is revoked, the frame keeps the session', async ({ app, idp }) => {
   const before = await idp.stats();
-  const { survivor, token } = await closeMidRefresh(app);
+  const { survivor, token } = await closeMidRefresh(app, idp);
   await expect(survivor.lastRenewal()).toContainText(/succeeded at [\d:]+ \(manual\) via silent frame/);
   await expect.poll(() => survivor.accessToken()).not.toBe(token);
   await expect(survivor.userName()).toHaveText(ALICE.name);
@@ -162,7 +160,7 @@ test('a tab closing mid-refresh, with an overlap period (cross-site): the other 
   await idp.restart({ issuer: CROSS_SITE_IDP, env: { IDP_REFRESH_TOKEN_OVERLAP: '10' } });
   await configure({ issuer: CROSS_SITE_IDP });
   const before = await idp.stats();
-  const { survivor, token } = await closeMidRefresh(app);
+  const { survivor, token } = await closeMidRefresh(app, idp);
   await expect(survivor.lastRenewal()).toContainText(/succeeded at [\d:]+ \(manual\) via refresh token/);
   await expect.poll(() => survivor.accessToken()).not.toBe(token);
   const after = await idp.stats();

@@ -135,28 +135,21 @@ test('Log Out revokes the refresh token at the provider and every tab forgets th
   expect((await idp.refreshToken(refreshToken)).exists).toBe(false); // presenting it again fails
 });
 
-test('Log Out while a refresh is in flight: the rotated tokens it brings are not stored', async ({ app, page, configure }) => {
+test('Log Out while a refresh is in flight: the rotated tokens it brings are not stored', async ({ app, page, configure, idp }) => {
   await configure({ localLogoutOnly: true, renewalTimeoutMs: 10_000 });
   await app.goto('/');
   await app.login();
   await app.renewButton().click(); // the frame check; the next renewal is a refresh
   await expect(page.getByTestId('renewal-count')).toHaveText('1');
-  let answered!: () => void;
-  let release!: () => void;
-  const answeredP = new Promise<void>((r) => (answered = r));
-  const released = new Promise<void>((r) => (release = r));
-  await page.route((url) => url.pathname === '/oauth/token', async (route) => {
-    const response = await route.fetch();
-    answered();
-    await released;
-    await route.fulfill({ response });
-  }, { times: 1 });
+  // The provider rotates the refresh token and holds its answer: the app has not seen it yet.
+  const held = (await idp.stats()).heldTokenAnswers;
+  await idp.faults({ holdTokenAnswers: true });
   await app.renewButton().click();
-  await answeredP; // the provider rotated the refresh token; the app has not seen the answer
+  await expect.poll(async () => (await idp.stats()).heldTokenAnswers).toBe(held + 1);
   await app.logoutButton().click();
   await expect(app.loginButton()).toBeVisible();
   const ended = page.waitForEvent('console', { predicate: (m) => /^renewal: result dropped/.test(m.text()) });
-  release();
+  await idp.faults({ holdTokenAnswers: false });
   await ended;
   expect(await app.stored()).toEqual(LOGGED_OUT);
   expect(await page.evaluate(() => localStorage.getItem('refresh_token'))).toBeNull();
