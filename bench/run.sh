@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# `make bench`: figures, not tests. Loads /silent and /api/private of this backend and, in the same
-# run, of the tutorial's own stack (Express + cors + connect-static-file; jose for the API), with
-# wrk on loopback; soaks the backend (bench/soak.sh: 60 s, or 10 min with BENCH_SOAK=1); then the
-# bundle size and the browser-side renewal figures. The load generator
-# shares the 2 cores with the servers, so compare the ratios, not the absolute numbers.
+# `make bench`: figures, not tests, each beside its reference from the same run.
+# - The renewal floor first (bench/floor.sh: the same round trips in bare JavaScript; it needs the
+#   ports this script's servers use).
+# - /silent and /api/private of this backend against a bare actix-web handler returning the same
+#   bytes (backend/examples/bare.rs) and against the tutorial's own stack (Express + cors +
+#   connect-static-file; jose for the API), with wrk on loopback.
+# - A soak (bench/soak.sh: 60 s, or 10 min with BENCH_SOAK=1), the bundle (gzip and brotli), the
+#   browser figures in Chromium and Firefox, and the multi-tab renewal counts.
+# The load generator shares the 2 cores with the servers, so compare the ratios, not the absolute
+# numbers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${BENCH_DURATION:-10s}
@@ -18,6 +23,11 @@ wait_for() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null &
 for port in 4000 3001 3101 5000; do
   if curl -s -o /dev/null "http://localhost:$port/"; then echo "port $port is busy: stop \`make dev\` first" >&2; exit 1; fi
 done
+
+echo "==> the renewal floor: bare JavaScript against its own provider (~1 min)"
+floor=$(bench/floor.sh)
+echo "==> building the bare actix-web reference (backend/examples/bare.rs)"
+cargo build --release -q -p backend --example bare
 
 if [ ! -d bench/express/node_modules ]; then
   echo "==> installing the Express baseline's npm packages (one time, ~10 s)"
@@ -35,6 +45,12 @@ auth="Authorization: Bearer $token"
 for url in http://localhost:3001/api/private http://localhost:3101/api/private; do
   [ "$(curl -s -o /dev/null -w '%{http_code}' -H "$auth" "$url")" = 200 ] || { echo "$url refused the token" >&2; exit 1; }
 done
+# The bare reference answers with the very bytes this backend sends.
+bodies=$(mktemp -d)
+curl -fsS -o "$bodies/silent" http://localhost:3001/silent
+curl -fsS -o "$bodies/private" -H "$auth" http://localhost:3001/api/private
+target/release/examples/bare 3201 "$bodies/silent" "$bodies/private" & pids+=($!)
+wait_for http://127.0.0.1:3201/silent
 
 # wrk → "req/s p50_ms p99_ms"; any non-2xx response invalidates the run.
 measure() {
@@ -51,8 +67,9 @@ declare -A result
 for name in silent private; do
   path=/silent; header=()
   [ "$name" = private ] && { path=/api/private; header=(-H "$auth"); }
-  echo "==> loading $path for $DURATION at $CONNECTIONS connections (ours, then Express)"
+  echo "==> loading $path for $DURATION at $CONNECTIONS connections (bare actix-web, ours, Express)"
   measure "${header[@]}" "http://localhost:3101$path" >/dev/null # warm the baseline's JWKS cache and JIT
+  result[bare_$name]=$(measure "${header[@]}" "http://127.0.0.1:3201$path")
   result[ours_$name]=$(measure "${header[@]}" "http://localhost:3001$path")
   result[express_$name]=$(measure "${header[@]}" "http://localhost:3101$path")
 done
@@ -67,8 +84,13 @@ echo "==> soak: /silent, /api/private with a valid token and with invalid ones, 
 soak=$(bench/soak.sh "$backend_pid" "$token")
 
 echo "==> measuring the bundle and the browser-side renewal figures"
-bundle=$(cd frontend/dist && for f in index.html *.js *_bg.wasm *.css; do gzip -9c "$f" | wc -c; done | paste -sd+ | bc)
-wasm_gz=$(gzip -9c frontend/dist/*_bg.wasm | wc -c)
+# What a first load transfers: the page (never precompressed: it carries a per-response nonce, so
+# counted at gzip -9) and the precompressed assets `make build` wrote, as the backend serves them.
+first_load() { # extension of the precompressed files: gz or br
+  (cd frontend/dist && { gzip -9c index.html | wc -c; for f in *.js *_bg.wasm *.css; do wc -c <"$f.$1"; done; } | paste -sd+ | bc)
+}
+bundle=$(first_load gz); bundle_br=$(first_load br)
+wasm_gz=$(wc -c <frontend/dist/*_bg.wasm.gz); wasm_raw=$(wc -c <frontend/dist/*_bg.wasm)
 browser=$(cd e2e && node bench/browser.mjs)
 
 echo "==> multi-tab renewal: restarting the provider with ${BENCH_TTL:-12}-second tokens (3 paths × 1, 5 and 10 tabs, ~7 min)"
@@ -78,24 +100,35 @@ wait_for http://localhost:4000/healthz
 tabs=$(cd e2e && node bench/tabs.mjs)
 
 row() { # label key
-  read -r rps_o p50_o p99_o <<<"${result[ours_$2]}"; read -r rps_e p50_e p99_e <<<"${result[express_$2]}"
-  printf '| %s | %s | %s | %s / %s | %s / %s | **%.1f×** |\n' "$1" "$rps_o" "$rps_e" "$p50_o" "$p99_o" "$p50_e" "$p99_e" "$(bc -l <<<"$rps_o / $rps_e")"
+  read -r rps_o p50_o p99_o <<<"${result[ours_$2]}"; read -r rps_b p50_b p99_b <<<"${result[bare_$2]}"
+  read -r rps_e p50_e p99_e <<<"${result[express_$2]}"
+  printf '| %s | %s | %s | **%.2f×** | %s | %.1f× | %s / %s | %s / %s | %s / %s |\n' "$1" "$rps_o" "$rps_b" "$(bc -l <<<"$rps_o / $rps_b")" \
+    "$rps_e" "$(bc -l <<<"$rps_o / $rps_e")" "$p50_o" "$p99_o" "$p50_b" "$p99_b" "$p50_e" "$p99_e"
 }
+# Our renewal p50 for a path (from the browser figures) beside the floor's.
+ours_p50() { grep -oP "^renewal latency, $1, Chromium: p50 \K[0-9]+" <<<"$browser" || echo -; }
+read -r floor_frame floor_refresh floor_webmessage <<<"$floor"
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t1 -c$CONNECTIONS -d$DURATION on loopback (wrk shares the cores)."
   echo
-  echo "| route | ours req/s | Express req/s | ours p50 / p99 ms | Express p50 / p99 ms | ratio |"
-  echo "|---|---|---|---|---|---|"
+  echo "| route | ours req/s | bare actix-web req/s | ours / bare | Express req/s | ours / Express | ours p50 / p99 ms | bare p50 / p99 ms | Express p50 / p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   row '`/silent`' silent
   row '`/api/private` (valid RS256 token)' private
-  read -r rps_d p50_d p99_d <<<"${result[ours_dpop]}"; read -r rps_b _ _ <<<"${result[ours_private]}"
+  read -r rps_d p50_d p99_d <<<"${result[ours_dpop]}"; read -r rps_p _ _ <<<"${result[ours_private]}"
   read -r rps_x _ _ <<<"${result[express_private]}"
-  printf '| %s | %s | – | %s / %s | – | **%.1f×** Express; %.0f %% of Bearer |\n' '`/api/private` with DPoP (a fresh proof per request)' \
-    "$rps_d" "$p50_d" "$p99_d" "$(bc -l <<<"$rps_d / $rps_x")" "$(bc -l <<<"100 * $rps_d / $rps_b")"
+  printf '| %s | %s | – | %.0f %% of Bearer | – | %.1f× | %s / %s | – | – |\n' '`/api/private` with DPoP (a fresh proof per request)' \
+    "$rps_d" "$(bc -l <<<"100 * $rps_d / $rps_p")" "$(bc -l <<<"$rps_d / $rps_x")" "$p50_d" "$p99_d"
   echo
+  echo "| renewal path (Chromium) | ours p50 | bare-JS floor p50 | floor's equivalent |"
+  echo "|---|---|---|---|"
+  echo "| refresh token | $(ours_p50 'refresh token') ms | $floor_refresh ms | a rotating refresh-token POST, ID token verified (RS256, WebCrypto) |"
+  echo "| code + PKCE frame | $(ours_p50 'code \+ PKCE frame') ms | $floor_frame ms | the implicit iframe round trip, RS256 verified (ours adds the code exchange POST) |"
+  echo "| implicit frame | $(ours_p50 'implicit frame') ms | $floor_frame ms | the same |"
+  echo
+  echo "- First-load transfer (index.html + JS + wasm + CSS): **$((bundle / 1024)) KB gzip** (budget 150), $((bundle_br / 1024)) KB brotli; wasm $((wasm_gz / 1024)) KB gzip of $((wasm_raw / 1024)) KB."
   echo "- Backend RSS: $((rss_idle_kb / 1024)) MB idle, $((rss_loaded_kb / 1024)) MB after the load."
   echo "- ${soak/#soak: /Soak: }."
-  echo "- First-load transfer (index.html + JS + wasm + CSS, gzip -9): $((bundle / 1024)) KB, of which wasm $((wasm_gz / 1024)) KB."
   sed 's/^/- /' <<<"$browser"
   sed 's/^/- /' <<<"$tabs"
 } | tee "$OUT"

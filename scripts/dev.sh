@@ -31,9 +31,9 @@ echo "==> building the backend (release; first build ~3 min)"
 cargo build --release -q -p backend
 # With AUTH0_DOMAIN the backend reads it (and AUTH0_AUDIENCE) itself; `--issuer` would conflict.
 if [ -n "${AUTH0_DOMAIN:-}" ]; then
-  APP_ORIGIN="http://localhost:$APP_PORT" BACKEND_PORT=$BACKEND_PORT target/release/backend &
+  APP_ORIGIN="http://localhost:$APP_PORT" BACKEND_PORT=$BACKEND_PORT target/release/backend --access-log &
 else
-  APP_ORIGIN="http://localhost:$APP_PORT" BACKEND_PORT=$BACKEND_PORT AUTH_ISSUER="$IDP_ISSUER" target/release/backend &
+  APP_ORIGIN="http://localhost:$APP_PORT" BACKEND_PORT=$BACKEND_PORT AUTH_ISSUER="$IDP_ISSUER" target/release/backend --access-log &
 fi
 pids+=($!)
 # trunk serve sends the app page the same CSP and isolation headers as the backend's --spa-port:

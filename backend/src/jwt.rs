@@ -116,8 +116,16 @@ struct FetchState {
 /// A verification remembered: the claims, and the key that checked the signature.
 #[derive(Clone)]
 struct Remembered {
-    claims: Claims,
+    /// The whole token (the map is keyed by its signature, which is shorter to hash).
+    token: String,
+    claims: Arc<Claims>,
     kid: String,
+}
+
+/// A compact JWS's signature segment: the verified-token cache's key (the entry keeps the whole
+/// token, compared on every hit, so a forged token reusing a signature never matches).
+fn signature(token: &str) -> &str {
+    token.rsplit('.').next().unwrap_or(token)
 }
 
 /// Validates bearer tokens against the configured issuer and audience.
@@ -166,11 +174,14 @@ impl Validator {
     }
 
     /// Checks the header, signature, `iss`, `aud`, `exp`, `nbf` and `sub`, returning the claims.
-    pub async fn validate(&self, token: &str) -> Result<Claims, ApiError> {
-        if let Some(remembered) = self.remembered(token) {
-            // Still signed by a published key? (A fresh key set, fetched if it is too old.)
-            self.key(&remembered.kid).await?;
-            return Ok(remembered.claims);
+    pub async fn validate(&self, token: &str) -> Result<Arc<Claims>, ApiError> {
+        if let Some((claims, kid)) = self.remembered(token) {
+            // Still signed by a published key? (A fresh key set, fetched if it is too old.) The
+            // common case is answered under the read lock, without copying the key.
+            if !self.published(&kid) {
+                self.key(&kid).await?;
+            }
+            return Ok(claims);
         }
         let header = token
             .split('.')
@@ -194,20 +205,24 @@ impl Validator {
         if data.claims.sub.is_empty() {
             return Err(ApiError::InvalidToken("empty subject"));
         }
-        self.remember(token, &data.claims, kid);
-        Ok(data.claims)
+        let claims = Arc::new(data.claims);
+        self.remember(token, &claims, kid);
+        Ok(claims)
     }
 
     fn live(&self, exp: u64) -> bool {
         exp.saturating_add(self.settings.leeway.as_secs()) > now_secs()
     }
 
-    fn remembered(&self, token: &str) -> Option<Remembered> {
+    fn remembered(&self, token: &str) -> Option<(Arc<Claims>, String)> {
         let cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
-        cache.get(token).filter(|r| self.live(r.claims.exp)).cloned()
+        cache
+            .get(signature(token))
+            .filter(|r| r.token == token && self.live(r.claims.exp))
+            .map(|r| (r.claims.clone(), r.kid.clone()))
     }
 
-    fn remember(&self, token: &str, claims: &Claims, kid: String) {
+    fn remember(&self, token: &str, claims: &Arc<Claims>, kid: String) {
         let mut cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= VERIFIED_CACHE_CAP {
             cache.retain(|_, r| self.live(r.claims.exp));
@@ -215,7 +230,14 @@ impl Validator {
                 cache.clear();
             }
         }
-        cache.insert(token.to_owned(), Remembered { claims: claims.clone(), kid });
+        let remembered = Remembered { token: token.to_owned(), claims: claims.clone(), kid };
+        cache.insert(signature(token).to_owned(), remembered);
+    }
+
+    /// Whether `kid` is in a key set no older than `jwks_max_age` (no fetch: `false` means ask [`key`](Self::key)).
+    fn published(&self, kid: &str) -> bool {
+        let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner);
+        keys.fresh(self.settings.jwks_max_age) && keys.by_kid.contains_key(kid)
     }
 
     /// The key `kid` names in a key set no older than `jwks_max_age`.

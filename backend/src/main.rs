@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpServer};
 use backend::config::Cli;
 use backend::silent::SilentPage;
@@ -57,11 +58,15 @@ async fn run(cli: Cli) -> Result<(), String> {
         None => None,
     };
     let state = AppState::new(settings, silent);
-    // Access log: method, path (never the query: `/silent?code=…`), status, size, time; no header.
-
+    // Access log (with --access-log): method, path (never the query: `/silent?code=…`), status,
+    // size, time; no header.
+    let logged = cli.access_log;
     let api_state = state.clone();
     let api = HttpServer::new(move || {
-        App::new().wrap(backend::access_log()).wrap(default_headers()).configure(|cfg| configure(cfg, &api_state))
+        App::new()
+            .wrap(Condition::new(logged, backend::access_log()))
+            .wrap(default_headers())
+            .configure(|cfg| configure(cfg, &api_state))
     })
     .client_request_timeout(Duration::from_millis(cli.client_timeout_ms))
     .bind((cli.host, cli.port))
@@ -82,7 +87,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let dist = cli.dist.clone();
     let spa = HttpServer::new(move || {
         App::new()
-            .wrap(backend::access_log())
+            .wrap(Condition::new(logged, backend::access_log()))
             .wrap(default_headers())
             .wrap(spa::spa_headers())
             .wrap(actix_web::middleware::from_fn(backend::limits))

@@ -1,11 +1,11 @@
-//! The application shell: loads the run-time configuration, then mounts the router, the auth
-//! provider (which runs the renewal scheduler itself), the navigation and the page of the route.
+//! The application shell: with the run-time configuration loaded (by `main`), mounts the router,
+//! the auth provider (which runs the renewal scheduler itself), the navigation and the page of the
+//! route; or says why the app cannot start.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::auth::browser::setup;
 use crate::auth::{AuthError, AuthProvider, AuthSetup};
 use crate::pages::{callback::Callback, home::Home, not_found::NotFound, ping::Ping, profile::Profile};
 use crate::router::{use_router, Route, RouterProvider};
@@ -28,28 +28,26 @@ fn Page() -> Html {
     switch(use_router().route)
 }
 
-/// Root component.
+/// What the app starts with: the loaded setup, or why it cannot start.
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    /// `/auth_config.json` and the discovery document, loaded before the first render.
+    pub setup: Result<Rc<AuthSetup>, AuthError>,
+}
+
+/// Root component, mounted once the setup has loaded (the page shows a static "Loading…" until
+/// then), so the first render is already the restored session.
 #[function_component]
-pub fn App() -> Html {
-    let setup = use_state(|| None::<Result<Rc<AuthSetup>, AuthError>>);
-    {
-        let setup = setup.clone();
-        use_effect_with((), move |()| {
-            wasm_bindgen_futures::spawn_local(async move {
-                setup.set(Some(setup::load().await.map(Rc::new)));
-            });
-        });
-    }
-    match &*setup {
-        None => html! { <main class="loading" aria-busy="true"><p>{ "Loading…" }</p></main> },
-        Some(Err(error)) => html! {
+pub fn App(props: &AppProps) -> Html {
+    match &props.setup {
+        Err(error) => html! {
             <main class="config-error">
                 <h1>{ "The app cannot start" }</h1>
                 <p role="alert">{ error.to_string() }</p>
                 <p>{ "Check /auth_config.json and that the identity provider is running (see the README)." }</p>
             </main>
         },
-        Some(Ok(setup)) => html! {
+        Ok(setup) => html! {
             <RouterProvider>
                 <AuthProvider setup={setup.clone()}>
                     <Nav />

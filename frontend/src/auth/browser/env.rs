@@ -4,6 +4,21 @@
 use crate::auth::protocol::base64url;
 use crate::auth::protocol::error::AuthError;
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = mark, catch)]
+    fn performance_mark(name: &str) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+}
+
+/// Marks a step on the page's performance timeline (`renewal:<step>` for a renewal's steps,
+/// `start:<step>` for the app's start), so `make bench` can say where the time goes. A browser
+/// without User Timing just has no marks.
+pub fn mark(name: &str) {
+    if performance_mark(name).is_err() {
+        web_sys::console::debug_1(&format!("no performance mark for {name}").into());
+    }
+}
+
 /// Epoch milliseconds (the wall clock: a sleeping laptop's timers lie, `Date.now()` does not).
 pub fn now_ms() -> f64 {
     js_sys::Date::now()

@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use super::dpop::{self, DpopKey};
-use super::env::{navigate, now_ms, random_token};
+use super::env::{mark, navigate, now_ms, random_token};
 use super::locks;
 use super::setup::AuthSetup;
 use super::store::{self, Pending};
@@ -61,6 +61,7 @@ pub async fn session_from_grant(
         (Flow::Code, Grant::Code(code), Some(verifier)) => {
             let redirect_uri = authorize::redirect_uri(&setup.config, mode);
             let answer = token_endpoint::exchange_code(setup, &code, verifier, redirect_uri, key).await?;
+            mark("renewal:token");
             let binding = Binding { nonce: Some(&request.nonce), subject, at_hash_required: false };
             token_session(setup, answer, binding, current, None).await
         }

@@ -10,7 +10,7 @@
 use std::rc::Rc;
 
 use super::dpop::{self, DpopKey};
-use super::env::now_ms;
+use super::env::{mark, now_ms};
 use super::frame;
 use super::http;
 use super::locks::{self, Held, Role};
@@ -84,6 +84,7 @@ pub async fn silent(setup: &AuthSetup, current: Option<&Session>, key: Option<&D
             Err(timeout @ AuthError::Timeout { .. }) => return Err(diagnose(setup, timeout).await),
             other => other?,
         };
+    mark("renewal:frame");
     let grant = answer.grant_from(&cfg.issuer)?;
     session_from_grant(setup, grant, &request, Mode::Silent, current, key).await
 }
@@ -96,6 +97,7 @@ async fn refresh(
     key: Option<&DpopKey>,
 ) -> Result<Session, AuthError> {
     let answer = token_endpoint::refresh(setup, refresh_token, key).await?;
+    mark("renewal:token");
     let binding = Binding { nonce: None, subject: Some(&current.claims.sub), at_hash_required: false };
     token_session(setup, answer, binding, Some(current), Some(refresh_token.to_owned())).await
 }
@@ -128,6 +130,7 @@ async fn by_paths(setup: &AuthSetup, current: &Session, generation: u64, held: &
         Ok(key) => key,
         Err(error) => return Outcome::Failed(error),
     };
+    mark("renewal:ready");
     let frame = store::frame_status(generation);
     let facts = Facts { flow: setup.config.flow, refresh_token: refresh_token.is_some(), frame };
     let mut failed: Vec<(Path, AuthError)> = Vec::new();
@@ -139,6 +142,7 @@ async fn by_paths(setup: &AuthSetup, current: &Session, generation: u64, held: &
         };
         match attempt {
             Ok(session) => {
+                mark("renewal:verified");
                 let frame = paths::frame_after(frame, &failed, path);
                 // The frame renews the access token; the refresh token stays, unless it was just refused.
                 let refused = failed.iter().any(|(p, e)| *p == Path::RefreshToken && is_invalid_grant(e));
@@ -147,7 +151,10 @@ async fn by_paths(setup: &AuthSetup, current: &Session, generation: u64, held: &
                     _ => session,
                 };
                 return match store::commit_renewal(held, &session, generation, frame).await {
-                    Ok(()) => Outcome::Renewed { session, via: path, frame },
+                    Ok(()) => {
+                        mark("renewal:committed");
+                        Outcome::Renewed { session, via: path, frame }
+                    }
                     Err(AuthError::Superseded) => Outcome::Superseded,
                     Err(error) => Outcome::Failed(error),
                 };
@@ -173,6 +180,7 @@ async fn by_paths(setup: &AuthSetup, current: &Session, generation: u64, held: &
 
 /// The renewal itself, run holding the lock.
 async fn under_lock(setup: &AuthSetup, current: &Session, generation: u64, role: Role, held: &Held) -> Outcome {
+    mark("renewal:locked");
     if store::generation() != generation {
         return Outcome::Superseded;
     }
@@ -197,6 +205,7 @@ async fn under_lock(setup: &AuthSetup, current: &Session, generation: u64, role:
 
 /// Renews `current`, which belongs to `generation`, coordinated with every other tab.
 pub async fn renew(setup: Rc<AuthSetup>, current: Session, generation: u64) -> Outcome {
+    mark("renewal:start");
     let task: locks::Task<Outcome> = Box::new(move |role, held| {
         Box::pin(async move { under_lock(&setup, &current, generation, role, &held).await })
     });

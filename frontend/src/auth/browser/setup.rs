@@ -1,9 +1,10 @@
 //! What the app loads before anything else: `/auth_config.json` and the provider's discovery
 //! document. Together they are the [`AuthSetup`] every operation reads.
 
-use super::http;
+use super::{http, store};
 use crate::auth::protocol::config::{AuthConfig, Discovery};
 use crate::auth::protocol::error::AuthError;
+use crate::auth::protocol::json;
 
 /// The validated configuration and the provider's endpoints.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,7 +17,9 @@ pub struct AuthSetup {
     pub dpop: bool,
 }
 
-/// Reads `/auth_config.json`, then the discovery document it points to.
+/// Reads `/auth_config.json`, then the discovery document it points to. On a reload the document
+/// this tab kept is used at once (checked exactly as a fresh one) and refreshed in the background for
+/// the next load, so a stored session is on screen without a round trip to the provider.
 pub async fn load() -> Result<AuthSetup, AuthError> {
     let response = http::fetch("GET", "/auth_config.json", &[], None)
         .await
@@ -29,10 +32,37 @@ pub async fn load() -> Result<AuthSetup, AuthError> {
     }
     let body = response.text().await.map_err(|e| AuthError::Config(format!("/auth_config.json: {e}")))?;
     let config = AuthConfig::from_json(&body)?;
-    let document =
-        http::get_json(&config.discovery_url(), None).await.map_err(|e| e.from_provider("discovery document"))?;
-    let discovery = Discovery::from_json(&document)?;
-    let discovery = config.check_discovery(discovery)?;
+    if let Some(setup) = store::cached_discovery(&config.issuer).and_then(|text| kept(&config, &text)) {
+        let config = config.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(error) = fetch_discovery(&config).await {
+                web_sys::console::debug_1(&format!("discovery refresh: {error}").into());
+            }
+        });
+        return Ok(setup);
+    }
+    let discovery = fetch_discovery(&config).await?;
     let dpop = config.dpop(&discovery)?;
     Ok(AuthSetup { config, discovery, dpop })
+}
+
+/// The provider's discovery document, checked against the configuration and kept for the next load.
+async fn fetch_discovery(config: &AuthConfig) -> Result<Discovery, AuthError> {
+    let document =
+        http::get_json(&config.discovery_url(), None).await.map_err(|e| e.from_provider("discovery document"))?;
+    let discovery = config.check_discovery(Discovery::from_json(&document)?)?;
+    store::remember_discovery(&config.issuer, &document.to_text());
+    Ok(discovery)
+}
+
+/// The setup from a kept document, if it still passes every check (else it is forgotten).
+fn kept(config: &AuthConfig, text: &str) -> Option<AuthSetup> {
+    let setup = json::parse(text).ok().and_then(|document| {
+        let discovery = config.check_discovery(Discovery::from_json(&document).ok()?).ok()?;
+        Some(AuthSetup { dpop: config.dpop(&discovery).ok()?, config: config.clone(), discovery })
+    });
+    if setup.is_none() {
+        store::forget_discovery();
+    }
+    setup
 }

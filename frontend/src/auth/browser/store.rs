@@ -410,3 +410,28 @@ pub fn take_pending(state: &str, now: f64) -> Option<Pending> {
     }
     Some(found)
 }
+
+/// The provider's discovery document, kept for this tab (sessionStorage) so that a reload shows a
+/// stored session without waiting for the provider; `setup` refreshes it in the background.
+const DISCOVERY: &str = "auth.discovery";
+
+/// The discovery document kept for `issuer`, as the provider sent it.
+pub fn cached_discovery(issuer: &str) -> Option<String> {
+    let stored = get(&session_storage().ok()?, DISCOVERY)?;
+    let (for_issuer, document) = stored.split_once('\n')?;
+    (for_issuer == issuer).then(|| document.to_owned())
+}
+
+/// Keeps `document` for the next load of this tab. Not keeping it only costs that load the wait.
+pub fn remember_discovery(issuer: &str, document: &str) {
+    if let Err(error) = session_storage().and_then(|s| set(&s, DISCOVERY, &format!("{issuer}\n{document}"))) {
+        web_sys::console::debug_1(&format!("discovery not kept: {error}").into());
+    }
+}
+
+/// Forgets a kept document that no longer passes the checks.
+pub fn forget_discovery() {
+    if let Ok(storage) = session_storage() {
+        remove(&storage, &[DISCOVERY]);
+    }
+}
