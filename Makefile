@@ -29,7 +29,7 @@ WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-ru
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-13s\033[0m %s\n", $$1, $$2}'
 
-tools: tools-rust tools-system tools-node ## Install every tool (idempotent; the first run takes ~12 min, later runs seconds)
+tools: tools-rust tools-system tools-node ## Install every tool (idempotent; the first run takes ~10 min, later runs seconds)
 
 tools-rust: ## wasm32 target, trunk, wasm-bindgen-cli at Cargo.lock's version, geckodriver
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || { \
