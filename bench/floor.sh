@@ -4,7 +4,8 @@
 # so the figures compare. The harness is read-only and not ours: it is copied to
 # target/bench-floor (npm packages installed there once) and run there. Needs ports 4000, 5000 and
 # 3001 free, so `make bench` runs it before starting its own servers.
-# Prints one line: "<iframe median> <refresh median> <web_message median>" in ms, or "- - -".
+# Prints one line: "<iframe median> <refresh median> <web_message median>" in ms, or "- - -" (make bench
+# compares the first two: the app has no web_message path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${BENCH_FLOOR:-../shared/bench-floor}

@@ -107,7 +107,7 @@ row() { # label key
 }
 # Our renewal p50 for a path (from the browser figures) beside the floor's.
 ours_p50() { grep -oP "^renewal latency, $1, Chromium: p50 \K[0-9]+" <<<"$browser" || echo -; }
-read -r floor_frame floor_refresh floor_webmessage <<<"$floor"
+read -r floor_frame floor_refresh _ <<<"$floor"
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t1 -c$CONNECTIONS -d$DURATION on loopback (wrk shares the cores)."
   echo

@@ -91,30 +91,32 @@ fn proof_header(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
+/// How the token came: as Bearer, or as DPoP with what checking its proof needs.
+enum Presented {
+    Bearer,
+    Dpop { proof: String, method: String, url: String },
+}
+
 /// Checks a request's token, and its DPoP proof when the token came as `DPoP`.
 async fn verify(
-    scheme: Scheme,
+    presented: Presented,
     token: String,
-    proof: Option<String>,
-    method: String,
-    url: String,
     validator: Data<Validator>,
     dpop_state: Data<DpopState>,
 ) -> Result<Arc<Claims>, ApiError> {
-    match scheme {
-        Scheme::Bearer => {
+    match presented {
+        Presented::Bearer => {
             let claims = validator.validate(&token).await?;
             if claims.bound_to().is_some() {
                 return Err(ApiError::InvalidToken("a DPoP-bound token was presented as a bearer token"));
             }
             Ok(claims)
         }
-        Scheme::Dpop => {
+        Presented::Dpop { proof, method, url } => {
             let claims = validator.validate(&token).await.map_err(|e| match e {
                 ApiError::InvalidToken(why) => ApiError::InvalidDpopToken(why),
                 other => other,
             })?;
-            let proof = proof.ok_or(ApiError::InvalidProof(ProofError::Missing))?;
             let now = crate::jwt::now_secs();
             let expected = dpop::Expected {
                 method: &method,
@@ -145,22 +147,27 @@ impl FromRequest for Verified {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let credentials = credentials(req);
         let validator = req.app_data::<Data<Validator>>().cloned();
         let dpop_state = req.app_data::<Data<DpopState>>().cloned();
-        // What only a DPoP proof's check needs is read for DPoP requests only.
-        let dpop = matches!(credentials, Ok((Scheme::Dpop, _))).then(|| {
-            let url = dpop_state.as_ref().map(|d| format!("{}{}", d.settings.public_base_url, req.path()));
-            (proof_header(req), req.method().as_str().to_owned(), url.unwrap_or_default())
+        // What only a DPoP proof's check needs (the proof, method and URL) is read for DPoP only.
+        let presented = credentials(req).and_then(|(scheme, token)| {
+            let presented = match scheme {
+                Scheme::Bearer => Presented::Bearer,
+                Scheme::Dpop => Presented::Dpop {
+                    proof: proof_header(req)?,
+                    method: req.method().as_str().to_owned(),
+                    url: dpop_state
+                        .as_ref()
+                        .map(|d| format!("{}{}", d.settings.public_base_url, req.path()))
+                        .unwrap_or_default(),
+                },
+            };
+            Ok((presented, token))
         });
         Box::pin(async move {
             let (validator, dpop_state) = validator.zip(dpop_state).ok_or(ApiError::Misconfigured)?;
-            let (scheme, token) = credentials?;
-            let (proof, method, url) = match dpop {
-                Some((proof, method, url)) => (Some(proof?), method, url),
-                None => (None, String::new(), String::new()),
-            };
-            verify(scheme, token, proof, method, url, validator, dpop_state).await.map(Verified)
+            let (presented, token) = presented?;
+            verify(presented, token, validator, dpop_state).await.map(Verified)
         })
     }
 }

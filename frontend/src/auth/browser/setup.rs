@@ -4,7 +4,7 @@
 use super::{http, store};
 use crate::auth::protocol::config::{AuthConfig, Discovery};
 use crate::auth::protocol::error::AuthError;
-use crate::auth::protocol::json;
+use crate::auth::protocol::json::{self, Json};
 
 /// The validated configuration and the provider's endpoints.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,34 +33,34 @@ pub async fn load() -> Result<AuthSetup, AuthError> {
     let body = response.text().await.map_err(|e| AuthError::Config(format!("/auth_config.json: {e}")))?;
     let config = AuthConfig::from_json(&body)?;
     if let Some(setup) = store::cached_discovery(&config.issuer).and_then(|text| kept(&config, &text)) {
-        let config = config.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            if let Err(error) = fetch_discovery(&config).await {
+            if let Err(error) = fetch(config).await {
                 web_sys::console::debug_1(&format!("discovery refresh: {error}").into());
             }
         });
         return Ok(setup);
     }
-    let discovery = fetch_discovery(&config).await?;
-    let dpop = config.dpop(&discovery)?;
-    Ok(AuthSetup { config, discovery, dpop })
+    fetch(config).await
 }
 
-/// The provider's discovery document, checked against the configuration and kept for the next load.
-async fn fetch_discovery(config: &AuthConfig) -> Result<Discovery, AuthError> {
+/// The setup from the provider's discovery document, fetched now and kept for the next load.
+async fn fetch(config: AuthConfig) -> Result<AuthSetup, AuthError> {
     let document =
         http::get_json(&config.discovery_url(), None).await.map_err(|e| e.from_provider("discovery document"))?;
-    let discovery = config.check_discovery(Discovery::from_json(&document)?)?;
-    store::remember_discovery(&config.issuer, &document.to_text());
-    Ok(discovery)
+    let setup = checked(config, &document)?;
+    store::remember_discovery(&setup.config.issuer, &document.to_text());
+    Ok(setup)
+}
+
+/// A discovery document checked against the configuration: the same checks, fetched or kept.
+fn checked(config: AuthConfig, document: &Json) -> Result<AuthSetup, AuthError> {
+    let discovery = config.check_discovery(Discovery::from_json(document)?)?;
+    Ok(AuthSetup { dpop: config.dpop(&discovery)?, config, discovery })
 }
 
 /// The setup from a kept document, if it still passes every check (else it is forgotten).
 fn kept(config: &AuthConfig, text: &str) -> Option<AuthSetup> {
-    let setup = json::parse(text).ok().and_then(|document| {
-        let discovery = config.check_discovery(Discovery::from_json(&document).ok()?).ok()?;
-        Some(AuthSetup { dpop: config.dpop(&discovery).ok()?, config: config.clone(), discovery })
-    });
+    let setup = json::parse(text).ok().and_then(|document| checked(config.clone(), &document).ok());
     if setup.is_none() {
         store::forget_discovery();
     }
