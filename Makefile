@@ -61,8 +61,7 @@ config: ## Write frontend/auth_config.json (local provider, or Auth0 when AUTH0_
 
 app: tools config ## The app's release build (frontend/dist, size-optimised wasm, precompressed brotli and gzip)
 	@echo "==> building the frontend (wasm, size-optimised)"
-	@cd frontend && trunk build --release --quiet
-	@node scripts/compress.mjs frontend/dist
+	@scripts/trunk-release.sh frontend "$(CURDIR)/frontend/dist"
 
 build: app ## Release build: the app (frontend/dist) and the backend binary
 	@echo "==> building the backend (release)"

@@ -5,8 +5,9 @@
 # - /silent and /api/private of this backend against a bare actix-web handler returning the same
 #   bytes (backend/examples/bare.rs) and against the tutorial's own stack (Express + cors +
 #   connect-static-file; jose for the API), with wrk on loopback.
-# - A soak (bench/soak.sh: 60 s, or 10 min with BENCH_SOAK=1), the bundle (gzip and brotli), the
-#   browser figures in Chromium and Firefox, and the multi-tab renewal counts.
+# - A soak (bench/soak.sh: 60 s, or 10 min with BENCH_SOAK=1), the bundle (gzip and brotli) beside a
+#   bare Yew app built the same way (bench/bare-yew), the browser figures in Chromium and Firefox,
+#   and the multi-tab renewal counts.
 # The load generator shares the 2 cores with the servers, so compare the ratios, not the absolute
 # numbers.
 set -euo pipefail
@@ -86,10 +87,14 @@ soak=$(bench/soak.sh "$backend_pid" "$token")
 echo "==> measuring the bundle and the browser-side renewal figures"
 # What a first load transfers: the page (never precompressed: it carries a per-response nonce, so
 # counted at gzip -9) and the precompressed assets `make build` wrote, as the backend serves them.
-first_load() { # extension of the precompressed files: gz or br
-  (cd frontend/dist && { gzip -9c index.html | wc -c; for f in *.js *_bg.wasm *.css; do wc -c <"$f.$1"; done; } | paste -sd+ | bc)
+first_load() { # dist directory, extension of the precompressed files: gz or br
+  (cd "$1" && shopt -s nullglob && { gzip -9c index.html | wc -c; for f in *.js *_bg.wasm *.css; do wc -c <"$f.$2"; done; } | paste -sd+ | bc)
 }
-bundle=$(first_load gz); bundle_br=$(first_load br)
+bundle=$(first_load frontend/dist gz); bundle_br=$(first_load frontend/dist br)
+# The reference: Yew's own floor, the smallest interactive Yew app built exactly like the app.
+echo "==> building the first-load reference, a bare Yew app (bench/bare-yew; ~1 min the first time)"
+scripts/trunk-release.sh bench/bare-yew "$PWD/target/bare-yew-dist" >/dev/null
+yew_floor=$(first_load target/bare-yew-dist gz); yew_floor_br=$(first_load target/bare-yew-dist br)
 wasm_gz=$(wc -c <frontend/dist/*_bg.wasm.gz); wasm_raw=$(wc -c <frontend/dist/*_bg.wasm)
 browser=$(cd e2e && node bench/browser.mjs)
 
@@ -126,7 +131,7 @@ read -r floor_frame floor_refresh _ <<<"$floor"
   echo "| code + PKCE frame | $(ours_p50 'code \+ PKCE frame') ms | $floor_frame ms | the implicit iframe round trip, RS256 verified (ours adds the code exchange POST) |"
   echo "| implicit frame | $(ours_p50 'implicit frame') ms | $floor_frame ms | the same |"
   echo
-  echo "- First-load transfer (index.html + JS + wasm + CSS): **$((bundle / 1024)) KB gzip** (budget 150), $((bundle_br / 1024)) KB brotli; wasm $((wasm_gz / 1024)) KB gzip of $((wasm_raw / 1024)) KB."
+  echo "- First-load transfer (index.html + JS + wasm + CSS): **$((bundle / 1024)) KB gzip** (budget 150), $((bundle_br / 1024)) KB brotli; wasm $((wasm_gz / 1024)) KB gzip of $((wasm_raw / 1024)) KB. Reference, a bare Yew app built the same way (bench/bare-yew): $((yew_floor / 1024)) KB gzip, $((yew_floor_br / 1024)) KB brotli; the app's own share is $(((bundle - yew_floor) / 1024)) KB gzip."
   echo "- Backend RSS: $((rss_idle_kb / 1024)) MB idle, $((rss_loaded_kb / 1024)) MB after the load."
   echo "- ${soak/#soak: /Soak: }."
   sed 's/^/- /' <<<"$browser"

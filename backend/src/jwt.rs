@@ -326,7 +326,7 @@ impl Validator {
         }
         Ok(usable
             .iter()
-            .filter(|(kid, _)| !twice.contains(kid.as_str()))
+            .filter(|(kid, _)| !twice.contains(&kid.as_str()))
             .filter_map(|(kid, jwk)| {
                 let key =
                     serde_json::from_value::<Jwk>((*jwk).clone()).ok().and_then(|j| DecodingKey::from_jwk(&j).ok());

@@ -1,6 +1,7 @@
 // How the backend's --spa-port serves the built app: precompressed brotli or gzip with the right
 // headers, immutable caching for content-hashed assets, revalidation for the rest, and a page that
 // is never stored (it carries a one-time CSP nonce).
+import { createHash } from 'node:crypto';
 import { test, expect } from '../fixtures';
 import { APP } from '../playwright.config';
 
@@ -21,6 +22,22 @@ test('assets come precompressed, hashed ones cached for good, the page and confi
   }
   const config = await request.get(`${APP}/auth_config.json`);
   expect(config.headers()['cache-control']).toBe('no-cache');
+});
+
+test('every integrity hash in the page is that of the asset served, in each encoding', async ({ request }) => {
+  // The JS glue is minified after trunk wrote its hash (scripts/minify-glue.mjs rewrites it): a stale
+  // hash would make the browser refuse the preloaded glue.
+  const html = await (await request.get(`${APP}/`)).text();
+  const pinned = [...html.matchAll(/href="\/([^"]+)"[^>]*integrity="(sha384-[^"]+)"/g)].map((m) => [m[1], m[2]]);
+  expect(pinned.map(([asset]) => asset.replace(/-[0-9a-f]{16}/, '-<hash>')).sort()).toEqual(
+    ['frontend-<hash>.js', 'frontend-<hash>_bg.wasm', 'styles-<hash>.css'],
+  );
+  for (const [asset, integrity] of pinned) {
+    for (const accept of ['br', 'gzip', 'identity']) {
+      const body = await (await request.get(`${APP}/${asset}`, { headers: { 'accept-encoding': accept } })).body();
+      expect(`sha384-${createHash('sha384').update(body).digest('base64')}`, `${asset} with ${accept}`).toBe(integrity);
+    }
+  }
 });
 
 test('the browser loads the app from compressed assets', async ({ app, page }) => {

@@ -2,7 +2,7 @@
 // document this tab kept is used, checked like a fresh one, and refreshed in the background), and
 // a kept document that fails the checks is dropped for a fresh one.
 import { test, expect } from '../fixtures';
-import { IDP } from '../playwright.config';
+import { APP, IDP } from '../playwright.config';
 
 const DISCOVERY = `${IDP}/.well-known/openid-configuration`;
 
@@ -43,4 +43,34 @@ test('a kept discovery document that names another issuer is dropped and fetched
   await app.logoutButton().click();
   await app.loginButton().click();
   await expect(page).toHaveURL(new RegExp(`^${IDP}/`));
+});
+
+test('the page reads the configuration once, while the wasm downloads, and the app starts from that read', async ({ app, page }) => {
+  await app.goto('/');
+  await app.login();
+  const asked: string[] = [];
+  page.on('request', (r) => { if (r.url().endsWith('/auth_config.json')) asked.push(r.resourceType()); });
+  await page.reload();
+  await expect(app.userName()).toBeVisible();
+  // One request: the page's own read (index.html). An app that fetched it again would make two.
+  expect(asked).toEqual(['fetch']);
+  expect(await page.evaluate(() => typeof (window as unknown as { authConfigRead?: unknown }).authConfigRead)).toBe('object');
+});
+
+test('an early read of the wrong shape is not used: the app fetches its configuration itself', async ({ app, page }) => {
+  await app.goto('/');
+  await app.login();
+  // The page as served (same headers, same nonce), with the early read replaced by a promise of
+  // something that is not {status, text}.
+  await page.route(`${APP}/`, async (route) => {
+    const served = await route.fetch();
+    const html = (await served.text()).replace(/window\.authConfigRead = fetch\([^;]*;/s, 'window.authConfigRead = Promise.resolve({ status: "ok" });');
+    expect(html).toContain('Promise.resolve({ status: "ok" })');
+    await route.fulfill({ response: served, body: html });
+  });
+  const asked: string[] = [];
+  page.on('request', (r) => { if (r.url().endsWith('/auth_config.json')) asked.push(r.url()); });
+  await page.reload();
+  await expect(app.userName()).toBeVisible();
+  expect(asked).toHaveLength(1); // the app's own fetch: the page no longer reads it
 });

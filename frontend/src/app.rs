@@ -7,7 +7,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::auth::{AuthError, AuthProvider, AuthSetup};
-use crate::pages::{callback::Callback, home::Home, not_found::NotFound, ping::Ping, profile::Profile};
+use crate::pages::{callback::Callback, home::Home, not_found::not_found, ping::Ping, profile::Profile};
 use crate::router::{use_router, Route, RouterProvider};
 use crate::widgets::nav::Nav;
 
@@ -18,7 +18,7 @@ pub fn switch(route: Route) -> Html {
         Route::Profile => html! { <Profile /> },
         Route::Ping => html! { <Ping /> },
         Route::Callback => html! { <Callback /> },
-        Route::NotFound => html! { <NotFound /> },
+        Route::NotFound => not_found(),
     }
 }
 

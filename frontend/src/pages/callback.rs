@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::auth::browser::redirect;
 use crate::auth::{use_auth, AuthError};
 use crate::router::{use_router, Link, Route};
-use crate::widgets::login::Login;
+use crate::widgets::login::login;
 
 /// Login completion page.
 #[function_component]
@@ -37,7 +37,7 @@ pub fn Callback() -> Html {
         (None, _) => {
             html! { <section class="panel" aria-busy="true"><p role="status">{ "Completing login…" }</p></section> }
         }
-        (Some(_), false) => html! { <Login /> },
+        (Some(_), false) => login(&auth),
         (Some(e), true) => html! {
             <section class="panel">
                 <div class="notice error" role="alert">

@@ -3,7 +3,7 @@
 use yew::prelude::*;
 
 use crate::auth::{use_auth, AuthState};
-use crate::widgets::login::Login;
+use crate::widgets::login::login;
 use crate::widgets::renewal_status::RenewalStatus;
 
 /// The landing page.
@@ -27,7 +27,7 @@ pub fn Home() -> Html {
                     <p role="status">{ "Restoring your session from another tab or the identity provider…" }</p>
                 </section>
             } else {
-                <Login />
+                { login(&auth) }
             }
         </>
     }

@@ -5,8 +5,7 @@ use yew::prelude::*;
 use crate::router::{Link, Route};
 
 /// 404 page.
-#[function_component]
-pub fn NotFound() -> Html {
+pub fn not_found() -> Html {
     html! {
         <section class="panel">
             <h1>{ "Page not found" }</h1>

@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::auth::use_auth;
-use crate::widgets::login::Login;
+use crate::widgets::login::login;
 
 /// The user's profile page.
 #[function_component]
@@ -27,7 +27,7 @@ pub fn Profile() -> Html {
         });
     }
     let Some(session) = auth.session() else {
-        return html! { <><h1>{ "Profile" }</h1><Login /></> };
+        return html! { <><h1>{ "Profile" }</h1>{ login(&auth) }</> };
     };
     let claims = session.claims.all.clone();
     let (source, profile) = match &*userinfo {

@@ -2,13 +2,14 @@
 
 use yew::prelude::*;
 
-use crate::auth::{use_auth, AuthError, AuthState};
+use crate::auth::{AuthContext, AuthError, AuthState};
 use crate::widgets::nav::current_path;
 
 /// Shown wherever a session is needed and there is none.
-#[function_component]
-pub fn Login() -> Html {
-    let auth = use_auth();
+///
+/// A function of the page's `auth`, not a component: the three pages that show it already hold
+/// the context, and each component type costs ~1 KB of wasm.
+pub fn login(auth: &AuthContext) -> Html {
     let onclick = {
         let auth = auth.clone();
         Callback::from(move |_| auth.login(&current_path()))

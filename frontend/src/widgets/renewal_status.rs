@@ -12,7 +12,7 @@ use crate::auth::{use_auth, Trigger};
 use crate::format::{clock_time, epoch_ms_text, iso_time, relative};
 use crate::hooks::use_now;
 use crate::widgets::nav::current_path;
-use crate::widgets::timeline::Timeline;
+use crate::widgets::timeline::timeline;
 
 /// Status panel for a signed-in user.
 #[function_component]
@@ -97,7 +97,7 @@ pub fn RenewalStatus() -> Html {
                 <dt>{ "Failed attempts in a row" }</dt>
                 <dd data-testid="attempts">{ auth.failures.count }</dd>
             </dl>
-            <Timeline history={auth.history.clone()} now={now} />
+            { timeline(&auth.history, now) }
             if expired && !auth.is_renewing() {
                 <div class="notice warn" role="alert">
                     <p><strong>{ "Your access token has expired and could not be renewed." }</strong></p>

@@ -7,15 +7,6 @@ use yew::prelude::*;
 use crate::auth::model::LifetimeRecord;
 use crate::format::clock_time;
 
-/// Props of [`Timeline`].
-#[derive(Properties, PartialEq)]
-pub struct TimelineProps {
-    /// Lifetimes, oldest first.
-    pub history: Vec<LifetimeRecord>,
-    /// Current time (epoch ms).
-    pub now: f64,
-}
-
 const WIDTH: f64 = 600.0;
 const ROW: f64 = 18.0;
 
@@ -28,17 +19,17 @@ fn coord(value: f64) -> String {
     format!("{sign}{}.{}", tenths / 10, tenths % 10)
 }
 
-/// Token-lifetime timeline.
-#[function_component]
-pub fn Timeline(props: &TimelineProps) -> Html {
-    let Some(first) = props.history.first() else { return html! {} };
+/// Token-lifetime timeline of `history` (oldest first) at `now` (epoch ms). A function, not a
+/// component: it is drawn again every second with the status around it anyway, and each component
+/// type costs ~1 KB of wasm.
+pub fn timeline(history: &[LifetimeRecord], now: f64) -> Html {
+    let Some(first) = history.first() else { return html! {} };
     let start = first.issued_at;
-    let end = props.history.iter().map(|l| l.expires_at).fold(props.now, f64::max);
+    let end = history.iter().map(|l| l.expires_at).fold(now, f64::max);
     let span = (end - start).max(1.0);
     let x = |t: f64| ((t - start) / span * WIDTH).clamp(0.0, WIDTH);
-    let height = ROW * props.history.len() as f64 + 4.0;
-    let summary = props
-        .history
+    let height = ROW * history.len() as f64 + 4.0;
+    let summary = history
         .iter()
         .map(|l| match l.replaced_at {
             Some(r) => format!(
@@ -51,9 +42,9 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let bars = props.history.iter().enumerate().map(|(i, l)| {
+    let bars = history.iter().enumerate().map(|(i, l)| {
         let y = i as f64 * ROW + 2.0;
-        let used_until = l.replaced_at.unwrap_or(props.now).min(l.expires_at);
+        let used_until = l.replaced_at.unwrap_or(now).min(l.expires_at);
         html! {
             <g class="lifetime">
                 <rect class="span" x={coord(x(l.issued_at))} y={coord(y)} width={coord((x(l.expires_at) - x(l.issued_at)).max(1.0))} height="12" rx="3" />
@@ -68,7 +59,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         <figure class="timeline">
             <svg viewBox={format!("0 0 {} {}", coord(WIDTH), coord(height))} role="img" aria-label={format!("Token lifetimes: {summary}")} data-testid="timeline">
                 { for bars }
-                <line class="now" x1={coord(x(props.now))} x2={coord(x(props.now))} y1="0" y2={coord(height)} />
+                <line class="now" x1={coord(x(now))} x2={coord(x(now))} y1="0" y2={coord(height)} />
             </svg>
             <figcaption class="hint">{ "Recent access tokens: bar = issue → expiry, filled = in use, tick = renewed, red line = now." }</figcaption>
         </figure>

@@ -93,7 +93,7 @@ impl Answer {
 }
 
 /// The browser's explanation of a failure (a `TypeError: Failed to fetch`, say).
-fn reason(error: &JsValue) -> String {
+pub fn reason(error: &JsValue) -> String {
     error.dyn_ref::<js_sys::Error>().map_or_else(|| "no answer".to_owned(), |e| String::from(e.message()))
 }
 

@@ -72,11 +72,10 @@ pub const MAX_AGE_MS: f64 = 600_000.0;
 pub fn usable(keys: &[Json]) -> Vec<(String, Jwk)> {
     // Each key read on its own, so one the app cannot read does not take the others with it.
     let readable: Vec<Jwk> = keys.iter().filter_map(Jwk::from_json).collect();
-    let twice: std::collections::BTreeSet<String> =
-        auth_rules::duplicated_kids(readable.iter().filter_map(|k| k.kid.as_deref()))
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+    let twice: Vec<String> = auth_rules::duplicated_kids(readable.iter().filter_map(|k| k.kid.as_deref()))
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     readable
         .into_iter()
         .filter(|key| {

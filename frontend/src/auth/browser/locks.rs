@@ -73,27 +73,48 @@ fn failed(e: JsValue) -> LockError {
 
 /// Runs `task` holding the lock, telling it whether it had to wait behind another tab.
 pub async fn exclusive<T: 'static>(task: Task<T>) -> Result<T, LockError> {
-    run(task, None).await
+    typed(task, None).await
 }
 
 /// Like [`exclusive`], but gives up with [`LockError::Busy`] if the lock is not granted within
 /// `max_wait_ms` (Log Out must not hang behind a renewal whose provider is slow).
 pub async fn exclusive_within<T: 'static>(max_wait_ms: u32, task: Task<T>) -> Result<T, LockError> {
-    run(task, Some(max_wait_ms)).await
+    typed(task, Some(max_wait_ms)).await
 }
 
-async fn run<T: 'static>(task: Task<T>, max_wait_ms: Option<u32>) -> Result<T, LockError> {
+/// What [`run`] runs: the caller's task with its result already put away, so that the lock's
+/// machinery below is compiled once rather than once per result type (it is most of this module's
+/// wasm).
+type Erased = Box<dyn FnOnce(Role, Held) -> LocalBoxFuture<'static, ()>>;
+
+async fn typed<T: 'static>(task: Task<T>, max_wait_ms: Option<u32>) -> Result<T, LockError> {
+    let slot: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+    let out = slot.clone();
+    let erased: Erased = Box::new(move |role, held| {
+        let future = task(role, held);
+        Box::pin(async move {
+            let result = future.await;
+            *out.borrow_mut() = Some(result);
+        })
+    });
+    run(erased, max_wait_ms).await?;
+    let result = slot.borrow_mut().take();
+    result.ok_or_else(|| LockError::Failed("the lock was granted without running the task".into()))
+}
+
+async fn run(task: Erased, max_wait_ms: Option<u32>) -> Result<(), LockError> {
     let Some((locks, request)) = lock_manager() else {
         web_sys::console::debug_1(&"renewal: Web Locks unavailable; running without the cross-tab lock".into());
-        return Ok(task(Role::Leader, Held { _private: () }).await);
+        task(Role::Leader, Held { _private: () }).await;
+        return Ok(());
     };
     let task = Rc::new(RefCell::new(Some(task)));
 
     // First, only if free: the answer says whether another tab is renewing right now.
     let options = Object::new();
     Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE).map_err(failed)?;
-    if let Some(result) = request_once(&locks, &request, &options, task.clone(), Role::Leader).await? {
-        return Ok(result);
+    if request_once(&locks, &request, &options, task.clone(), Role::Leader).await? {
+        return Ok(());
     }
 
     // Busy: queue behind the tab holding it (for at most `max_wait_ms`).
@@ -102,31 +123,34 @@ async fn run<T: 'static>(task: Task<T>, max_wait_ms: Option<u32>) -> Result<T, L
         Reflect::set(&options, &"signal".into(), &web_sys::AbortSignal::timeout_with_u32(ms)).map_err(failed)?;
     }
     match request_once(&locks, &request, &options, task, Role::Follower).await {
-        Ok(Some(result)) => Ok(result),
-        Ok(None) => Err(LockError::Failed("the lock was granted without running the task".into())),
+        Ok(true) => Ok(()),
+        Ok(false) => Err(LockError::Failed("the lock was granted without running the task".into())),
         Err(LockError::Failed(_)) if max_wait_ms.is_some() => Err(LockError::Busy(max_wait_ms.unwrap_or_default())),
         Err(e) => Err(e),
     }
 }
 
-/// One `navigator.locks.request`. `Ok(None)`: not granted (`ifAvailable` and held elsewhere).
-async fn request_once<T: 'static>(
+/// One `navigator.locks.request`. `Ok(false)`: not granted (`ifAvailable` and held elsewhere).
+async fn request_once(
     locks: &JsValue,
     request: &Function,
     options: &Object,
-    task: Rc<RefCell<Option<Task<T>>>>,
+    task: Rc<RefCell<Option<Erased>>>,
     role: Role,
-) -> Result<Option<T>, LockError> {
+) -> Result<bool, LockError> {
     let (sender, receiver) = oneshot::channel();
     let callback = Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
         let taken = if lock.is_null() { None } else { task.borrow_mut().take() };
         wasm_bindgen_futures::future_to_promise(async move {
             // The lock is held until this promise settles, i.e. until the task has finished.
-            let result = match taken {
-                Some(task) => Some(task(role, Held { _private: () }).await),
-                None => None,
+            let ran = match taken {
+                Some(task) => {
+                    task(role, Held { _private: () }).await;
+                    true
+                }
+                None => false,
             };
-            if sender.send(result).is_err() {
+            if sender.send(ran).is_err() {
                 web_sys::console::debug_1(&"renewal: the lock's caller is gone".into());
             }
             Ok(JsValue::UNDEFINED)

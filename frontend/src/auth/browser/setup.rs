@@ -1,6 +1,10 @@
 //! What the app loads before anything else: `/auth_config.json` and the provider's discovery
 //! document. Together they are the [`AuthSetup`] every operation reads.
 
+use js_sys::Reflect;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
 use super::{http, store};
 use crate::auth::protocol::config::{AuthConfig, Discovery};
 use crate::auth::protocol::error::AuthError;
@@ -21,16 +25,12 @@ pub struct AuthSetup {
 /// this tab kept is used at once (checked exactly as a fresh one) and refreshed in the background for
 /// the next load, so a stored session is on screen without a round trip to the provider.
 pub async fn load() -> Result<AuthSetup, AuthError> {
-    let response = http::fetch("GET", "/auth_config.json", &[], None)
-        .await
-        .map_err(|e| AuthError::Config(format!("cannot load /auth_config.json: {e}")))?;
-    if !response.ok() {
+    let (status, body) = config_text().await?;
+    if !(200..300).contains(&status) {
         return Err(AuthError::Config(format!(
-            "/auth_config.json: HTTP {} (run `make dev`, or write it as the README shows)",
-            response.status()
+            "/auth_config.json: HTTP {status} (run `make dev`, or write it as the README shows)"
         )));
     }
-    let body = response.text().await.map_err(|e| AuthError::Config(format!("/auth_config.json: {e}")))?;
     let config = AuthConfig::from_json(&body)?;
     if let Some(setup) = store::cached_discovery(&config.issuer).and_then(|text| kept(&config, &text)) {
         wasm_bindgen_futures::spawn_local(async move {
@@ -41,6 +41,30 @@ pub async fn load() -> Result<AuthSetup, AuthError> {
         return Ok(setup);
     }
     fetch(config).await
+}
+
+/// The status and text of `/auth_config.json`: from the read `index.html` started while the page was
+/// still parsing (`window.authConfigRead`, a promise of `{status, text}`), so that the text is ready
+/// when the wasm starts; without one, fetched now.
+async fn config_text() -> Result<(u16, String), AuthError> {
+    let cannot = |reason: String| AuthError::Config(format!("cannot load /auth_config.json: {reason}"));
+    let early = web_sys::window()
+        .and_then(|w| Reflect::get(&w, &"authConfigRead".into()).ok())
+        .and_then(|read| read.dyn_into::<js_sys::Promise>().ok());
+    if let Some(read) = early {
+        let read = JsFuture::from(read).await.map_err(|e| cannot(http::reason(&e)))?;
+        let field = |name: &str| Reflect::get(&read, &name.into()).ok();
+        let status = field("status").and_then(|s| s.as_f64()).filter(|s| (0.0..1000.0).contains(s));
+        if let (Some(status), Some(text)) = (status, field("text").and_then(|t| t.as_string())) {
+            return Ok((status as u16, text));
+        }
+    }
+    let response = http::fetch("GET", "/auth_config.json", &[], None).await.map_err(cannot)?;
+    if !response.ok() {
+        return Ok((response.status(), String::new()));
+    }
+    let text = response.text().await.map_err(|e| AuthError::Config(format!("/auth_config.json: {e}")))?;
+    Ok((response.status(), text))
 }
 
 /// The setup from the provider's discovery document, fetched now and kept for the next load.

@@ -6,7 +6,11 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Encodes without padding.
 pub fn encode(bytes: impl AsRef<[u8]>) -> String {
-    let bytes = bytes.as_ref();
+    encode_bytes(bytes.as_ref())
+}
+
+/// The encoder itself, compiled once (callers pass arrays, vectors and digests).
+fn encode_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let group = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));

@@ -3,7 +3,7 @@
 //! wrong value becomes a page that says what is wrong instead of a renewal that silently fails. An
 //! Auth0 `domain` goes through `auth_rules::auth0_issuer`, the rule the backend applies too.
 
-use super::error::AuthError;
+use super::error::{shown, AuthError, MAX_DESCRIPTION_CHARS};
 use super::json::{self, Json};
 
 /// Scopes asked for when the configuration names none.
@@ -299,8 +299,12 @@ impl RawConfig {
             (None, None) => return Err(bad("`domain` (Auth0) or `issuer` is required")),
         };
         let url = |name: &str, value: &str| {
-            origin_of(value)
-                .ok_or_else(|| AuthError::Config(format!("`{name}` must be an absolute http(s) URL, got {value:?}")))
+            origin_of(value).ok_or_else(|| {
+                AuthError::Config(format!(
+                    "`{name}` must be an absolute http(s) URL, got “{}”",
+                    shown(value, MAX_DESCRIPTION_CHARS)
+                ))
+            })
         };
         url("issuer", &issuer)?;
         url("redirectUri", &self.redirect_uri)?;

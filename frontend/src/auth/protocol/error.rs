@@ -80,7 +80,8 @@ pub enum AuthError {
     #[error("configuration: {0}")]
     Config(String),
     /// The discovery document belongs to another issuer than the configured one.
-    #[error("configuration: the provider's discovery document names issuer {found:?}, but `issuer` is {expected:?}")]
+    // Quoted and cleaned by `shown`, not `{:?}`: Debug escaping of a str costs ~3 KB of wasm tables.
+    #[error("configuration: the provider's discovery document names issuer “{}”, but `issuer` is “{}”", shown(.found, MAX_DESCRIPTION_CHARS), shown(.expected, MAX_DESCRIPTION_CHARS))]
     IssuerMismatch {
         /// The configured issuer.
         expected: String,
