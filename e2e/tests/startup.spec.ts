@@ -55,6 +55,12 @@ test('the page reads the configuration once, while the wasm downloads, and the a
   // One request: the page's own read (index.html). An app that fetched it again would make two.
   expect(asked).toEqual(['fetch']);
   expect(await page.evaluate(() => typeof (window as unknown as { authConfigRead?: unknown }).authConfigRead)).toBe('object');
+  // The read comes before any stylesheet: a classic script after one waits for it to load (in
+  // Firefox that held the whole page back ~60 ms).
+  const html = await (await page.request.get(`${APP}/`)).text();
+  const [read, stylesheet] = [html.indexOf('window.authConfigRead'), html.indexOf('rel="stylesheet"')];
+  expect(read).toBeGreaterThan(0);
+  expect(stylesheet).toBeGreaterThan(read);
 });
 
 test('an early read of the wrong shape is not used: the app fetches its configuration itself', async ({ app, page }) => {
