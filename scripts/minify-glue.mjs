@@ -1,6 +1,7 @@
-// After trunk and before compression (scripts/trunk-release.sh): minifies wasm-bindgen's JS glue with terser, and
-// writes the new Subresource Integrity hash into index.html's modulepreload. trunk 0.21 cannot parse
-// the glue to minify it (it warns and ships it as is); minified, it is ~2 KB smaller once gzipped.
+// After trunk and before compression (scripts/trunk-release.sh): minifies wasm-bindgen's JS glue
+// with terser, and writes the new Subresource Integrity hash into index.html's modulepreload.
+// trunk 0.21 cannot parse the glue to minify it (it warns and ships it as is); minified, it is
+// ~2 KB smaller once gzipped.
 // Only whitespace and local names change: the names the wasm imports by are property strings, which
 // terser keeps.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';

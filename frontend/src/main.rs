@@ -10,8 +10,8 @@ fn main() {
     env::mark("start:main");
     // Before anything else: a login answer leaves the address bar (and history) at once.
     redirect::capture();
-    // The configuration (preloaded by the page) is read before the first render: one render, of the
-    // restored session, instead of "Loading…" then the app.
+    // The configuration (whose text the page read while the wasm downloaded) is loaded before the
+    // first render: one render, of the restored session, instead of "Loading…" then the app.
     wasm_bindgen_futures::spawn_local(async {
         let setup = setup::load().await.map(Rc::new);
         env::mark("start:setup");

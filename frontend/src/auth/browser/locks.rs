@@ -99,7 +99,12 @@ async fn typed<T: 'static>(task: Task<T>, max_wait_ms: Option<u32>) -> Result<T,
     });
     run(erased, max_wait_ms).await?;
     let result = slot.borrow_mut().take();
-    result.ok_or_else(|| LockError::Failed("the lock was granted without running the task".into()))
+    result.ok_or_else(not_run)
+}
+
+/// The task was handed to the lock but never ran (the browser granted it without calling back).
+fn not_run() -> LockError {
+    LockError::Failed("the lock was granted without running the task".into())
 }
 
 async fn run(task: Erased, max_wait_ms: Option<u32>) -> Result<(), LockError> {
@@ -124,7 +129,7 @@ async fn run(task: Erased, max_wait_ms: Option<u32>) -> Result<(), LockError> {
     }
     match request_once(&locks, &request, &options, task, Role::Follower).await {
         Ok(true) => Ok(()),
-        Ok(false) => Err(LockError::Failed("the lock was granted without running the task".into())),
+        Ok(false) => Err(not_run()),
         Err(LockError::Failed(_)) if max_wait_ms.is_some() => Err(LockError::Busy(max_wait_ms.unwrap_or_default())),
         Err(e) => Err(e),
     }
