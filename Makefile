@@ -49,10 +49,10 @@ tools-system: ## Debian's chromium, chromium-driver, firefox-esr and wrk
 		echo "==> installing Debian's chromium, chromium-driver, firefox-esr and wrk (one time, ~1 min)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver firefox-esr wrk >/dev/null; }
 
-tools-node: e2e/node_modules/.installed ## npm packages: oidc-provider, Playwright, binaryen's wasm-opt
+tools-node: e2e/node_modules/.installed ## npm packages: oidc-provider, Playwright, binaryen's wasm-opt, terser, zopfli
 
 e2e/node_modules/.installed: e2e/package-lock.json
-	@echo "==> installing npm packages for the identity provider, Playwright and wasm-opt (~20 s)"
+	@echo "==> installing npm packages for the identity provider, Playwright, wasm-opt, terser and zopfli (~20 s)"
 	@cd e2e && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

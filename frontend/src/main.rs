@@ -6,6 +6,12 @@ use std::rc::Rc;
 use frontend::app::{App, AppProps};
 use frontend::auth::browser::{env, redirect, setup};
 
+/// Talc instead of the standard library's dlmalloc: 3.4 KB less to download (gzip), same behaviour.
+/// Single-threaded wasm only, which is what this app is built for.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn main() {
     env::mark("start:main");
     // Before anything else: a login answer leaves the address bar (and history) at once.
