@@ -1,9 +1,15 @@
-// After trunk and before compression (scripts/trunk-release.sh): minifies wasm-bindgen's JS glue
-// with terser, and writes the new Subresource Integrity hash into index.html's modulepreload.
-// trunk 0.21 cannot parse the glue to minify it (it warns and ships it as is); minified, it is
-// ~2 KB smaller once gzipped.
-// Only whitespace and local names change: the names the wasm imports by are property strings, which
-// terser keeps.
+// After trunk and before compression (scripts/trunk-release.sh): makes the JS glue, and the names
+// the wasm imports from it, small, then writes the new Subresource Integrity hashes into index.html.
+// 1. The glue is minified with terser. trunk 0.21 cannot parse it to minify it (it warns and ships
+//    it as is); minified, it is ~2 KB smaller once gzipped. Only whitespace and local names change:
+//    the names the wasm imports by are property names, which terser keeps.
+// 2. Those import names are shortened, in the wasm's import section and in the glue alike.
+//    wasm-bindgen names each import like `__wbg_getItem_4f1baf9a00be3c74` under the module
+//    `./frontend_bg.js`: ~180 names whose hashes compress badly, written twice (once per file).
+//    Shortened (`_0`, `_1`, …, module `w`), the first load is ~5 KB smaller once gzipped. Nothing
+//    else in the wasm changes: only the import section is rewritten, byte for byte otherwise.
+//    Every name must occur exactly once in the glue, as the key the wasm imports it by; if trunk or
+//    wasm-bindgen ever write it otherwise, this script stops with an error instead of guessing.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -12,25 +18,130 @@ import { createRequire } from 'node:module';
 const require = createRequire(new URL('../e2e/package.json', import.meta.url));
 const { minify } = require('terser');
 
+const fail = (message) => {
+  console.error(`minify-glue: ${message}`);
+  process.exit(1);
+};
+
 const dist = process.argv[2] ?? 'frontend/dist';
 const glue = readdirSync(dist).filter((name) => /^[a-z0-9_-]+-[0-9a-f]{16}\.js$/.test(name));
-if (glue.length !== 1) {
-  console.error(`minify-glue: expected one <crate>-<hash>.js in ${dist}, found ${glue.length}`);
-  process.exit(1);
-}
-const path = join(dist, glue[0]);
-const source = readFileSync(path, 'utf8');
-const { code } = await minify(source, { module: true, compress: true, mangle: true, format: { comments: false } });
-writeFileSync(path, code);
+if (glue.length !== 1) fail(`expected one <crate>-<hash>.js in ${dist}, found ${glue.length}`);
+const gluePath = join(dist, glue[0]);
+const wasmPath = gluePath.replace(/\.js$/, '_bg.wasm');
+const source = readFileSync(gluePath, 'utf8');
+const wasm = readFileSync(wasmPath);
 
-// The page preloads the glue with an integrity hash of the bytes trunk wrote: replace it.
-const sri = (text) => `sha384-${createHash('sha384').update(text).digest('base64')}`;
-const page = join(dist, 'index.html');
-const html = readFileSync(page, 'utf8');
-const before = sri(source);
-if (!html.includes(`integrity="${before}"`)) {
-  console.error(`minify-glue: index.html has no integrity="${before}" for ${glue[0]}; trunk's output changed`);
-  process.exit(1);
+// --- The wasm's import section, with every import renamed.
+/** Reads an unsigned LEB128 number at `at`: [value, offset after it]. */
+function uleb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  let byte;
+  do {
+    byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [value, at];
 }
-writeFileSync(page, html.replace(`integrity="${before}"`, `integrity="${sri(code)}"`));
-console.log(`minified ${glue[0]}: ${(source.length / 1024).toFixed(0)} KB → ${(code.length / 1024).toFixed(0)} KB`);
+/** Writes `value` as unsigned LEB128. */
+function leb(value) {
+  const out = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return out;
+}
+const name = (text) => [...leb(Buffer.byteLength(text)), ...Buffer.from(text)];
+/** The end of an import's description (function, table, memory or global) that starts at `at`. */
+function descriptionEnd(bytes, at) {
+  const kind = bytes[at++];
+  const limits = (offset) => {
+    const flags = bytes[offset];
+    let end = uleb(bytes, offset + 1)[1];
+    if (flags & 1) end = uleb(bytes, end)[1];
+    return end;
+  };
+  switch (kind) {
+    case 0: return uleb(bytes, at)[1]; // function: its type index
+    case 1: return limits(at + 1); // table: element type, limits
+    case 2: return limits(at); // memory: limits
+    case 3: return at + 2; // global: value type, mutability
+    default: return fail(`an import of unknown kind ${kind} in ${wasmPath}`);
+  }
+}
+
+if (wasm.readUInt32LE(0) !== 0x6d736100) fail(`${wasmPath} is not a wasm module`);
+const renamed = new Map(); // old field name → new
+let oldModule;
+const NEW_MODULE = 'w';
+const sections = [wasm.subarray(0, 8)];
+for (let at = 8; at < wasm.length;) {
+  const id = wasm[at];
+  const [size, start] = uleb(wasm, at + 1);
+  const end = start + size;
+  if (id !== 2) {
+    sections.push(wasm.subarray(at, end));
+    at = end;
+    continue;
+  }
+  const body = wasm.subarray(start, end);
+  let [count, p] = uleb(body, 0);
+  const out = [...leb(count)];
+  for (let i = 0; i < count; i++) {
+    const [moduleLength, moduleStart] = uleb(body, p);
+    const module = body.subarray(moduleStart, moduleStart + moduleLength).toString();
+    const [fieldLength, fieldStart] = uleb(body, moduleStart + moduleLength);
+    const field = body.subarray(fieldStart, fieldStart + fieldLength).toString();
+    const descStart = fieldStart + fieldLength;
+    const descEnd = descriptionEnd(body, descStart);
+    oldModule ??= module;
+    if (module !== oldModule) fail(`imports from two modules (${oldModule}, ${module}); expected only the glue`);
+    if (renamed.has(field)) fail(`${field} is imported twice`);
+    renamed.set(field, `_${renamed.size.toString(36)}`);
+    out.push(...name(NEW_MODULE), ...name(renamed.get(field)), ...body.subarray(descStart, descEnd));
+    p = descEnd;
+  }
+  if (p !== body.length) fail(`the import section of ${wasmPath} has ${body.length - p} bytes after its imports`);
+  sections.push(Buffer.from([2, ...leb(out.length), ...out]));
+  at = end;
+}
+if (!oldModule) fail(`${wasmPath} imports nothing; expected wasm-bindgen's imports`);
+const shortWasm = Buffer.concat(sections);
+const imported = WebAssembly.Module.imports(new WebAssembly.Module(shortWasm));
+if (imported.length !== renamed.size || imported.some((i) => i.module !== NEW_MODULE)) {
+  fail('the rewritten wasm does not import what was renamed');
+}
+
+// --- The glue: minified, then the same names.
+let { code } = await minify(source, { module: true, compress: true, mangle: true, format: { comments: false } });
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** Replaces the one occurrence of `from` (as a whole name or a quoted key) with `to`. */
+function replaceOnce(from, to, pattern) {
+  const matches = code.match(new RegExp(pattern, 'g')) ?? [];
+  if (matches.length !== 1) fail(`expected ${from} once in the minified glue, found it ${matches.length} times`);
+  code = code.replace(new RegExp(pattern), to);
+}
+replaceOnce(oldModule, `"${NEW_MODULE}"`, `["']${escape(oldModule)}["']`);
+for (const [from, to] of renamed) {
+  replaceOnce(from, to, `(?<![\\w$])${escape(from)}(?![\\w$])`);
+}
+writeFileSync(gluePath, code);
+writeFileSync(wasmPath, shortWasm);
+
+// --- The page pins both files with integrity hashes of the bytes trunk wrote: replace them.
+const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+const page = join(dist, 'index.html');
+let html = readFileSync(page, 'utf8');
+for (const [before, after, file] of [[source, code, glue[0]], [wasm, shortWasm, `${glue[0]} (wasm)`]]) {
+  if (!html.includes(`integrity="${sri(before)}"`)) fail(`index.html has no integrity="${sri(before)}" for ${file}; trunk's output changed`);
+  html = html.replace(`integrity="${sri(before)}"`, `integrity="${sri(after)}"`);
+}
+writeFileSync(page, html);
+console.log(
+  `minified ${glue[0]}: ${(source.length / 1024).toFixed(0)} KB → ${(code.length / 1024).toFixed(0)} KB;`,
+  `${renamed.size} import names shortened, wasm ${(wasm.length / 1024).toFixed(0)} KB → ${(shortWasm.length / 1024).toFixed(0)} KB`,
+);
