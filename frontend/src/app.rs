@@ -1,44 +1,65 @@
-//! The application shell: with the run-time configuration loaded (by `main`), mounts the router,
-//! the auth provider (which runs the renewal scheduler itself), the navigation and the page of the
-//! route; or says why the app cannot start.
+//! The application shell: with the run-time configuration loaded (by `main`), provides the router
+//! and the auth context (whose provider runs the renewal scheduler itself), then draws the
+//! navigation and the page of the route; or says why the app cannot start.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::auth::{AuthError, AuthProvider, AuthSetup};
-use crate::pages::{callback::Callback, home::Home, not_found::not_found, ping::Ping, profile::Profile};
-use crate::router::{use_router, Route, RouterProvider};
-use crate::widgets::nav::Nav;
+use crate::auth::{use_auth, AuthContext, AuthError, AuthProvider, AuthSetup};
+use crate::pages::{callback::Callback, home::home, not_found::not_found, ping::Ping, profile::Profile};
+use crate::router::{use_router, use_router_root, Route, Router};
+use crate::widgets::nav::nav;
 
 /// Route → page.
-pub fn switch(route: Route) -> Html {
-    match route {
-        Route::Home => html! { <Home /> },
+pub fn switch(auth: &AuthContext, router: &Router) -> Html {
+    match router.route {
+        Route::Home => home(auth),
         Route::Profile => html! { <Profile /> },
         Route::Ping => html! { <Ping /> },
         Route::Callback => html! { <Callback /> },
-        Route::NotFound => not_found(),
+        Route::NotFound => not_found(router),
     }
 }
 
-/// The page of the current route.
+/// The navigation and the page of the current route, drawn again when the route or the session
+/// changes. Pages with state of their own (Profile, Ping, Callback, the status panel) are
+/// components and keep it.
 #[function_component]
 fn Page() -> Html {
-    switch(use_router().route)
+    let (auth, router) = (use_auth(), use_router());
+    html! {
+        <>
+            { nav(&auth, &router) }
+            <main id="content">{ switch(&auth, &router) }</main>
+        </>
+    }
 }
 
 /// What the app starts with: the loaded setup, or why it cannot start.
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct AppProps {
     /// `/auth_config.json` and the discovery document, loaded before the first render.
     pub setup: Result<Rc<AuthSetup>, AuthError>,
 }
 
+/// The root's props are given once; the same setup is the same `Rc` (no deep comparison of the
+/// configuration in the bundle).
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.setup, &other.setup) {
+            (Ok(a), Ok(b)) => Rc::ptr_eq(a, b),
+            (Err(a), Err(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 /// Root component, mounted once the setup has loaded (the page shows a static "Loading…" until
-/// then), so the first render is already the restored session.
+/// then), so the first render is already the restored session. It owns the router.
 #[function_component]
 pub fn App(props: &AppProps) -> Html {
+    let router = use_router_root();
     match &props.setup {
         Err(error) => html! {
             <main class="config-error">
@@ -48,12 +69,11 @@ pub fn App(props: &AppProps) -> Html {
             </main>
         },
         Ok(setup) => html! {
-            <RouterProvider>
+            <ContextProvider<Router> context={router}>
                 <AuthProvider setup={setup.clone()}>
-                    <Nav />
-                    <main id="content"><Page /></main>
+                    <Page />
                 </AuthProvider>
-            </RouterProvider>
+            </ContextProvider<Router>>
         },
     }
 }

@@ -62,6 +62,8 @@ pub struct AuthContext {
 
 impl PartialEq for AuthContext {
     fn eq(&self, other: &Self) -> bool {
+        // Not a pointer comparison: a Yew 0.23 reducer handle reads the *current* state through
+        // every copy, so only its own comparison (of the state it was made with) sees a change.
         self.model == other.model && Rc::ptr_eq(&self.setup, &other.setup)
     }
 }
@@ -273,12 +275,20 @@ fn report(
 }
 
 /// Props of [`AuthProvider`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct AuthProviderProps {
     /// Loaded configuration and discovery.
     pub setup: Rc<AuthSetup>,
     /// The app.
     pub children: Html,
+}
+
+/// The setup is loaded once, so the same one is the same `Rc`: comparing pointers keeps a deep
+/// comparison of the configuration and discovery document out of the bundle.
+impl PartialEq for AuthProviderProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.setup, &other.setup) && self.children == other.children
+    }
 }
 
 /// Memory storage, a reloaded page: asks the open tabs first, then the provider through the frame.

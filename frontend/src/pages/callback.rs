@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::auth::browser::redirect;
 use crate::auth::{use_auth, AuthError};
-use crate::router::{use_router, Link, Route};
+use crate::router::{link, use_router, Route};
 use crate::widgets::login::login;
 
 /// Login completion page.
@@ -16,7 +16,7 @@ pub fn Callback() -> Html {
     let router = use_router();
     let error = use_state(|| None::<AuthError>);
     {
-        let (auth, error) = (auth.clone(), error.clone());
+        let (auth, router, error) = (auth.clone(), router.clone(), error.clone());
         use_effect_with((), move |()| {
             // `main` took the answer out of the address bar before the app started.
             let answer = redirect::take().unwrap_or_default();
@@ -44,7 +44,7 @@ pub fn Callback() -> Html {
                     <p><strong>{ "That login response was refused; your current session is unchanged." }</strong></p>
                     <p class="detail">{ e.to_string() }</p>
                 </div>
-                <Link to={Route::Home}>{ "Back to the app" }</Link>
+                { link(&router, Route::Home, None, html! { "Back to the app" }) }
             </section>
         },
     }

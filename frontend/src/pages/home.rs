@@ -2,14 +2,13 @@
 
 use yew::prelude::*;
 
-use crate::auth::{use_auth, AuthState};
+use crate::auth::{AuthContext, AuthState};
 use crate::widgets::login::login;
 use crate::widgets::renewal_status::RenewalStatus;
 
-/// The landing page.
-#[function_component]
-pub fn Home() -> Html {
-    let auth = use_auth();
+/// The landing page. A function of the shell's `auth`, not a component: it has no state of its
+/// own, and each component type costs ~1 KB of wasm. The status panel keeps its own clock.
+pub fn home(auth: &AuthContext) -> Html {
     html! {
         <>
             <h1>{ "Token Renewal" }</h1>
@@ -27,7 +26,7 @@ pub fn Home() -> Html {
                     <p role="status">{ "Restoring your session from another tab or the identity provider…" }</p>
                 </section>
             } else {
-                { login(&auth) }
+                { login(auth) }
             }
         </>
     }

@@ -2,14 +2,14 @@
 
 use yew::prelude::*;
 
-use crate::router::{Link, Route};
+use crate::router::{link, Route, Router};
 
 /// 404 page.
-pub fn not_found() -> Html {
+pub fn not_found(router: &Router) -> Html {
     html! {
         <section class="panel">
             <h1>{ "Page not found" }</h1>
-            <p>{ "There is nothing at this address. " }<Link to={Route::Home}>{ "Go home" }</Link></p>
+            <p>{ "There is nothing at this address. " }{ link(router, Route::Home, None, html! { "Go home" }) }</p>
         </section>
     }
 }

@@ -2,21 +2,16 @@
 
 use yew::prelude::*;
 
-use crate::auth::{use_auth, Trigger};
-use crate::router::{use_router, Link, Route};
+use crate::auth::{AuthContext, Trigger};
+use crate::router::{link, Route, Router};
 
-/// Top navigation.
-#[function_component]
-pub fn Nav() -> Html {
-    let auth = use_auth();
-    let route = use_router().route;
-    let link = |to: Route, label: &str| {
-        let current = route == to;
-        html! {
-            <li><Link to={to} classes={classes!(current.then_some("active"))}>
-                <span aria-current={current.then_some("page")}>{ label.to_owned() }</span>
-            </Link></li>
-        }
+/// Top navigation. A function of the shell's `auth` and `router`, not a component: it has no state
+/// of its own, and each component type costs ~1 KB of wasm.
+pub fn nav(auth: &AuthContext, router: &Router) -> Html {
+    let item = |to: Route, label: &'static str| {
+        let current = router.route == to;
+        let label = html! { <span aria-current={current.then_some("page")}>{ label }</span> };
+        html! { <li>{ link(router, to, current.then_some("active"), label) }</li> }
     };
     let signed_in = auth.session().is_some();
     let renew = {
@@ -36,9 +31,9 @@ pub fn Nav() -> Html {
             <nav aria-label="Main">
                 <span class="brand">{ "Token Renewal" }</span>
                 <ul>
-                    { link(Route::Home, "Home") }
-                    { link(Route::Profile, "Profile") }
-                    { link(Route::Ping, "Ping API") }
+                    { item(Route::Home, "Home") }
+                    { item(Route::Profile, "Profile") }
+                    { item(Route::Ping, "Ping API") }
                 </ul>
                 <div class="actions">
                     if signed_in {
