@@ -1,19 +1,22 @@
 // After trunk and before compression (scripts/trunk-release.sh): makes the JS glue, and the names
 // the wasm imports from it, small, then writes the new Subresource Integrity hashes into index.html.
+// 0. First, the wasm's functions are put in the order that compresses best, and their names are
+//    stripped (order-functions.mjs).
 // 1. The glue is minified with terser. trunk 0.21 cannot parse it to minify it (it warns and ships
 //    it as is); minified, it is ~2 KB smaller once gzipped. Only whitespace and local names change:
 //    the names the wasm imports by are property names, which terser keeps.
 // 2. Those import names are shortened, in the wasm's import section and in the glue alike.
 //    wasm-bindgen names each import like `__wbg_getItem_4f1baf9a00be3c74` under the module
 //    `./frontend_bg.js`: ~180 names whose hashes compress badly, written twice (once per file).
-//    Shortened (`_0`, `_1`, …, module `w`), the first load is ~5 KB smaller once gzipped. Nothing
-//    else in the wasm changes: only the import section is rewritten, byte for byte otherwise.
+//    Shortened (`_0`, `_1`, …, module `w`), the first load is ~5 KB smaller once gzipped. Only the
+//    import section is rewritten here; the other sections stay as step 0 wrote them, byte for byte.
 //    Every name must occur exactly once in the glue, as the key the wasm imports it by; if trunk or
 //    wasm-bindgen ever write it otherwise, this script stops with an error instead of guessing.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { leb, orderFunctions, uleb } from './order-functions.mjs';
 
 const require = createRequire(new URL('../e2e/package.json', import.meta.url));
 const { minify } = require('terser');
@@ -30,31 +33,11 @@ const gluePath = join(dist, glue[0]);
 const wasmPath = gluePath.replace(/\.js$/, '_bg.wasm');
 const source = readFileSync(gluePath, 'utf8');
 const wasm = readFileSync(wasmPath);
+if (wasm.readUInt32LE(0) !== 0x6d736100) fail(`${wasmPath} is not a wasm module`);
+// trunk's wasm, its functions put in the order that compresses best (order-functions.mjs).
+const ordered = orderFunctions(wasm, fail);
 
 // --- The wasm's import section, with every import renamed.
-/** Reads an unsigned LEB128 number at `at`: [value, offset after it]. */
-function uleb(bytes, at) {
-  let value = 0;
-  let shift = 0;
-  let byte;
-  do {
-    byte = bytes[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, at];
-}
-/** Writes `value` as unsigned LEB128. */
-function leb(value) {
-  const out = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return out;
-}
 const name = (text) => [...leb(Buffer.byteLength(text)), ...Buffer.from(text)];
 /** The end of an import's description (function, table, memory or global) that starts at `at`. */
 function descriptionEnd(bytes, at) {
@@ -74,21 +57,20 @@ function descriptionEnd(bytes, at) {
   }
 }
 
-if (wasm.readUInt32LE(0) !== 0x6d736100) fail(`${wasmPath} is not a wasm module`);
 const renamed = new Map(); // old field name → new
 let oldModule;
 const NEW_MODULE = 'w';
-const sections = [wasm.subarray(0, 8)];
-for (let at = 8; at < wasm.length;) {
-  const id = wasm[at];
-  const [size, start] = uleb(wasm, at + 1);
+const sections = [ordered.subarray(0, 8)];
+for (let at = 8; at < ordered.length;) {
+  const id = ordered[at];
+  const [size, start] = uleb(ordered, at + 1);
   const end = start + size;
   if (id !== 2) {
-    sections.push(wasm.subarray(at, end));
+    sections.push(ordered.subarray(at, end));
     at = end;
     continue;
   }
-  const body = wasm.subarray(start, end);
+  const body = ordered.subarray(start, end);
   let [count, p] = uleb(body, 0);
   const out = [...leb(count)];
   for (let i = 0; i < count; i++) {
