@@ -27,7 +27,7 @@ const fail = (message) => {
 };
 
 const dist = process.argv[2] ?? 'frontend/dist';
-const glue = readdirSync(dist).filter((name) => /^[a-z0-9_-]+-[0-9a-f]{16}\.js$/.test(name));
+const glue = readdirSync(dist).filter((name) => /^[a-z0-9_-]+-[0-9a-f]{1,16}\.js$/.test(name));
 if (glue.length !== 1) fail(`expected one <crate>-<hash>.js in ${dist}, found ${glue.length}`);
 const gluePath = join(dist, glue[0]);
 const wasmPath = gluePath.replace(/\.js$/, '_bg.wasm');

@@ -182,14 +182,14 @@ async fn index(page: web::Data<IndexPage>, req: HttpRequest) -> HttpResponse {
     page.respond(&req)
 }
 
-/// `Cache-Control` of an asset: a name with trunk's content hash (`name-<16 hex>.ext`, or
-/// `name-<16 hex>_bg.wasm`) never changes, so it is cached for a year without revalidation; any
-/// other file (`auth_config.json`, the favicon) is revalidated every time.
+/// `Cache-Control` of an asset: a name with trunk's content hash (`name-<hex>.js`, `.css` or
+/// `_bg.wasm`, where `<hex>` is a 64-bit hash written without leading zeros, so 1–16 digits) never
+/// changes, so it is cached for a year without revalidation; any other file (`auth_config.json`,
+/// the favicon) is revalidated every time.
 pub fn cache_control(name: &str) -> &'static str {
     let hashed = name.rsplit_once('-').is_some_and(|(_, tail)| {
-        tail.len() > 16
-            && tail.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
-            && matches!(tail.as_bytes()[16], b'.' | b'_')
+        let digits = tail.bytes().take_while(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')).count();
+        (1..=16).contains(&digits) && matches!(&tail[digits..], ".js" | ".css" | "_bg.wasm")
     });
     if hashed {
         "public, max-age=31536000, immutable"
@@ -326,12 +326,26 @@ mod tests {
 
     #[test]
     fn hashed_assets_are_immutable_and_the_rest_revalidated() {
-        for hashed in
-            ["frontend-3be559de258c6dcb_bg.wasm", "frontend-3be559de258c6dcb.js", "styles-8be42401ddbf6706.css"]
-        {
+        // trunk writes the hash as `{:x}` of a u64: a leading zero nibble makes it 15 digits.
+        for hashed in [
+            "frontend-3be559de258c6dcb_bg.wasm",
+            "frontend-3be559de258c6dcb.js",
+            "styles-8be42401ddbf6706.css",
+            "frontend-727a62de8599b20_bg.wasm",
+            "frontend-727a62de8599b20.js",
+            "styles-2a9c40f1d0e7b3.css",
+        ] {
             assert_eq!(cache_control(hashed), "public, max-age=31536000, immutable", "{hashed}");
         }
-        for plain in ["auth_config.json", "favicon.svg", "frontend-3be559de.js", "a-zzzzzzzzzzzzzzzz.js"] {
+        for plain in [
+            "auth_config.json",
+            "favicon.svg",
+            "frontend-3be559de258c6dcb1.js",
+            "a-zzzzzzzzzzzzzzzz.js",
+            "frontend-.js",
+            "notes-3be559de.txt",
+            "frontend-3be559de.js.map",
+        ] {
             assert_eq!(cache_control(plain), "no-cache", "{plain}");
         }
     }
