@@ -1,23 +1,27 @@
-//! The application shell: with the run-time configuration loaded (by `main`), provides the router
-//! and the auth context (whose provider runs the renewal scheduler itself), then draws the
-//! navigation and the page of the route; or says why the app cannot start.
+//! The application shell: with the run-time configuration loaded (by `main`), keeps the router and
+//! has `AuthProvider` (which runs the renewal scheduler itself) draw the navigation and the page of
+//! the route with the session; or says why the app cannot start.
+//!
+//! The router and the auth context are handed down as props, not through Yew's context API: each
+//! `ContextProvider` type with its `use_context` hook costs ~1–3 KB of the first load (gzip), and
+//! here they would carry two values one or two levels down.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::auth::{use_auth, AuthContext, AuthError, AuthProvider, AuthSetup};
+use crate::auth::{AuthContext, AuthError, AuthProvider, AuthSetup};
 use crate::pages::{callback::Callback, home::home, not_found::not_found, ping::Ping, profile::Profile};
-use crate::router::{use_router, use_router_root, Route, Router};
+use crate::router::{use_router_root, Route, Router};
 use crate::widgets::nav::nav;
 
 /// Route → page.
 pub fn switch(auth: &AuthContext, router: &Router) -> Html {
     match router.route {
         Route::Home => home(auth),
-        Route::Profile => html! { <Profile /> },
-        Route::Ping => html! { <Ping /> },
-        Route::Callback => html! { <Callback /> },
+        Route::Profile => html! { <Profile auth={auth.clone()} /> },
+        Route::Ping => html! { <Ping auth={auth.clone()} /> },
+        Route::Callback => html! { <Callback auth={auth.clone()} router={router.clone()} /> },
         Route::NotFound => not_found(router),
     }
 }
@@ -26,14 +30,23 @@ pub fn switch(auth: &AuthContext, router: &Router) -> Html {
 /// changes. Pages with state of their own (Profile, Ping, Callback, the status panel) are
 /// components and keep it.
 #[function_component]
-fn Page() -> Html {
-    let (auth, router) = (use_auth(), use_router());
+fn Page(props: &PageProps) -> Html {
+    let (auth, router) = (&props.auth, &props.router);
     html! {
         <>
-            { nav(&auth, &router) }
-            <main id="content">{ switch(&auth, &router) }</main>
+            { nav(auth, router) }
+            <main id="content">{ switch(auth, router) }</main>
         </>
     }
+}
+
+/// What the shell draws with: the session, and the router the root owns.
+#[derive(Properties, PartialEq)]
+struct PageProps {
+    /// From `AuthProvider`.
+    auth: AuthContext,
+    /// From the root.
+    router: Router,
 }
 
 /// What the app starts with: the loaded setup, or why it cannot start.
@@ -68,12 +81,9 @@ pub fn App(props: &AppProps) -> Html {
                 <p>{ "Check /auth_config.json and that the identity provider is running (see the README)." }</p>
             </main>
         },
-        Ok(setup) => html! {
-            <ContextProvider<Router> context={router}>
-                <AuthProvider setup={setup.clone()}>
-                    <Page />
-                </AuthProvider>
-            </ContextProvider<Router>>
-        },
+        Ok(setup) => {
+            let render = yew::Callback::from(move |auth| html! { <Page {auth} router={router.clone()} /> });
+            html! { <AuthProvider setup={setup.clone()} {render} /> }
+        }
     }
 }

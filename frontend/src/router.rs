@@ -50,7 +50,7 @@ fn current() -> Route {
     Route::recognize(&path)
 }
 
-/// The current route, and how to change it (from [`use_router_root`], through [`use_router`]).
+/// The current route, and how to change it (from [`use_router_root`], handed down as a prop).
 #[derive(Clone, PartialEq)]
 pub struct Router {
     /// Where the app is.
@@ -71,8 +71,8 @@ impl Router {
 }
 
 /// Keeps the current route and follows the back and forward buttons: the router the app's root
-/// provides to everything below it (`ContextProvider<Router>`, read with [`use_router`]). A hook of
-/// the root rather than a provider component of its own: one component type fewer (~1 KB of wasm).
+/// hands to the shell, which hands it to the pages that navigate. A hook of the root rather than a
+/// provider component of its own: one component type fewer (~1 KB of wasm).
 #[hook]
 pub fn use_router_root() -> Router {
     let route = use_state(current);
@@ -101,12 +101,6 @@ pub fn use_router_root() -> Router {
         })
     };
     Router { route: *route, navigate }
-}
-
-/// The router; panics outside the root's `ContextProvider<Router>`, which is a programming error.
-#[hook]
-pub fn use_router() -> Router {
-    use_context::<Router>().expect("use_router() must be called below the app's ContextProvider<Router>")
 }
 
 /// A link to a route: a real `<a href>` (it opens in a new tab as usual), followed in place on a

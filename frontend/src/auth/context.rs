@@ -1,7 +1,11 @@
 //! `AuthProvider` owns the session for the whole app: the pure model (`use_reducer`), the renewal
-//! scheduler (a hook it runs itself), and the operations the UI asks for through `use_auth()`. The
-//! model only changes through actions built from what the store committed, so what the page shows is
-//! what storage holds.
+//! scheduler (a hook it runs itself), and the operations the UI asks for through the
+//! [`AuthContext`] it draws the app with. The model only changes through actions built from what
+//! the store committed, so what the page shows is what storage holds.
+//!
+//! The context reaches the pages as a prop ([`AuthProps`]), not through Yew's context API: the app
+//! is one level deep, and `ContextProvider` with its `use_context` hook is ~3 KB of the first load
+//! (gzip) for what one prop does.
 //!
 //! Renewal is single-flight per tab: the scheduler, Renew Token and API calls share one in-flight
 //! future (one frame at most), and across tabs the renewal lock lets one tab ask the provider.
@@ -51,7 +55,7 @@ struct InFlight {
     future: RenewalFuture,
 }
 
-/// What `use_auth()` returns: the model (read it through `Deref`) and the operations.
+/// What `AuthProvider` draws the app with: the model (read it through `Deref`) and the operations.
 #[derive(Clone)]
 pub struct AuthContext {
     model: UseReducerHandle<AuthModel>,
@@ -279,15 +283,23 @@ fn report(
 pub struct AuthProviderProps {
     /// Loaded configuration and discovery.
     pub setup: Rc<AuthSetup>,
-    /// The app.
-    pub children: Html,
+    /// Draws the app with the context, each time the session changes (and when this callback does).
+    pub render: Callback<AuthContext, Html>,
+}
+
+/// Props of a component that needs the session: the context `AuthProvider` drew the app with. Its
+/// comparison is the context's, so the component draws again when the session changes.
+#[derive(Properties, PartialEq)]
+pub struct AuthProps {
+    /// The session's owner.
+    pub auth: AuthContext,
 }
 
 /// The setup is loaded once, so the same one is the same `Rc`: comparing pointers keeps a deep
 /// comparison of the configuration and discovery document out of the bundle.
 impl PartialEq for AuthProviderProps {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.setup, &other.setup) && self.children == other.children
+        Rc::ptr_eq(&self.setup, &other.setup) && self.render == other.render
     }
 }
 
@@ -429,13 +441,5 @@ pub fn AuthProvider(props: &AuthProviderProps) -> Html {
         });
     }
     use_renewal_scheduler(&context);
-    html! {
-        <ContextProvider<AuthContext> context={context}>{ props.children.clone() }</ContextProvider<AuthContext>>
-    }
-}
-
-/// The auth context; panics outside `AuthProvider`, which is a programming error.
-#[hook]
-pub fn use_auth() -> AuthContext {
-    use_context::<AuthContext>().expect("use_auth() must be called inside <AuthProvider>")
+    props.render.emit(context)
 }

@@ -14,7 +14,7 @@ pub mod protocol;
 pub mod scheduler;
 
 pub use browser::setup::AuthSetup;
-pub use context::{use_auth, AuthContext, AuthProvider};
+pub use context::{AuthContext, AuthProps, AuthProvider};
 pub use model::{AuthModel, AuthState, Trigger};
 pub use protocol::error::{AuthError, TokenError};
 pub use protocol::session::Session;

@@ -5,15 +5,24 @@
 use yew::prelude::*;
 
 use crate::auth::browser::redirect;
-use crate::auth::{use_auth, AuthError};
-use crate::router::{link, use_router, Route};
+use crate::auth::{AuthContext, AuthError};
+use crate::router::{link, Route, Router};
 use crate::widgets::login::login;
+
+/// The login completion page's props: the router, to return to the page the user was on.
+#[derive(Properties, PartialEq)]
+pub struct CallbackProps {
+    /// The auth context.
+    pub auth: AuthContext,
+    /// The app's router.
+    pub router: Router,
+}
 
 /// Login completion page.
 #[function_component]
-pub fn Callback() -> Html {
-    let auth = use_auth();
-    let router = use_router();
+pub fn Callback(props: &CallbackProps) -> Html {
+    let auth = props.auth.clone();
+    let router = props.router.clone();
     let error = use_state(|| None::<AuthError>);
     {
         let (auth, router, error) = (auth.clone(), router.clone(), error.clone());

@@ -20,7 +20,7 @@ pub fn home(auth: &AuthContext) -> Html {
                 <p role="status" class="signed-in">
                     { "You are logged in as " }<strong data-testid="user-name">{ session.display_name().to_owned() }</strong>{ "." }
                 </p>
-                <RenewalStatus />
+                <RenewalStatus auth={auth.clone()} />
             } else if auth.state == AuthState::Restoring {
                 <section class="panel" aria-busy="true">
                     <p role="status">{ "Restoring your session from another tab or the identity provider…" }</p>

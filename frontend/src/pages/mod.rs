@@ -1,4 +1,4 @@
-//! The routed pages. They read state through `use_auth()`, ask for actions, and call the API
+//! The routed pages. They read state from the `AuthContext` they are given, ask it for actions, and call the API
 //! through `api`; none parses a token.
 
 pub mod callback;

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::api::{self, Endpoint};
-use crate::auth::use_auth;
+use crate::auth::AuthProps;
 
 /// Latest outcome per endpoint; a reducer so concurrent calls never overwrite each other.
 #[derive(Default, PartialEq)]
@@ -23,8 +23,8 @@ impl Reducible for Results {
 
 /// API playground.
 #[function_component]
-pub fn Ping() -> Html {
-    let auth = use_auth();
+pub fn Ping(props: &AuthProps) -> Html {
+    let auth = props.auth.clone();
     let results = use_reducer(Results::default);
     let signed_in = auth.session().is_some();
     let button = |endpoint: Endpoint| {

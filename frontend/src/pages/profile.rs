@@ -6,13 +6,13 @@ use crate::auth::protocol::json::Json as Value;
 use yew::prelude::*;
 
 use crate::api;
-use crate::auth::use_auth;
+use crate::auth::AuthProps;
 use crate::widgets::login::login;
 
 /// The user's profile page.
 #[function_component]
-pub fn Profile() -> Html {
-    let auth = use_auth();
+pub fn Profile(props: &AuthProps) -> Html {
+    let auth = props.auth.clone();
     let userinfo = use_state(|| None::<Result<Value, String>>);
     let token = auth.session().map(|s| s.access_token.clone());
     {

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::auth::protocol::config::Flow;
 use crate::auth::protocol::paths::FrameStatus;
 use crate::auth::protocol::schedule::Plan;
-use crate::auth::{use_auth, Trigger};
+use crate::auth::{AuthProps, Trigger};
 use crate::format::{clock_time, epoch_ms_text, iso_time, relative};
 use crate::hooks::use_now;
 use crate::widgets::nav::current_path;
@@ -16,8 +16,8 @@ use crate::widgets::timeline::timeline;
 
 /// Status panel for a signed-in user.
 #[function_component]
-pub fn RenewalStatus() -> Html {
-    let auth = use_auth();
+pub fn RenewalStatus(props: &AuthProps) -> Html {
+    let auth = props.auth.clone();
     let now = use_now(1000);
     let Some(session) = auth.session() else {
         return html! {};
