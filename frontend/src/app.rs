@@ -26,27 +26,17 @@ pub fn switch(auth: &AuthContext, router: &Router) -> Html {
     }
 }
 
-/// The navigation and the page of the current route, drawn again when the route or the session
-/// changes. Pages with state of their own (Profile, Ping, Callback, the status panel) are
-/// components and keep it.
-#[function_component]
-fn Page(props: &PageProps) -> Html {
-    let (auth, router) = (&props.auth, &props.router);
+/// The navigation and the page of the current route: what `AuthProvider` draws, again when the
+/// session or the route changes. A function, not a component: it has no state of its own, and it
+/// is drawn again on exactly the changes that would change its props. Pages with state of their
+/// own (Profile, Ping, Callback, the status panel) are components and keep it.
+pub fn page(auth: &AuthContext, router: &Router) -> Html {
     html! {
         <>
             { nav(auth, router) }
             <main id="content">{ switch(auth, router) }</main>
         </>
     }
-}
-
-/// What the shell draws with: the session, and the router the root owns.
-#[derive(Properties, PartialEq)]
-struct PageProps {
-    /// From `AuthProvider`.
-    auth: AuthContext,
-    /// From the root.
-    router: Router,
 }
 
 /// What the app starts with: the loaded setup, or why it cannot start.
@@ -82,7 +72,7 @@ pub fn App(props: &AppProps) -> Html {
             </main>
         },
         Ok(setup) => {
-            let render = yew::Callback::from(move |auth| html! { <Page {auth} router={router.clone()} /> });
+            let render = yew::Callback::from(move |auth: AuthContext| page(&auth, &router));
             html! { <AuthProvider setup={setup.clone()} {render} /> }
         }
     }
