@@ -2,7 +2,7 @@
 //! seal, generations refusing what was in flight at Log Out), the bounded lock wait, one-time login
 //! states, WebCrypto signature checks against a fixed key (good and tampered tokens), and the
 //! silent-renewal message filter with real `MessageEvent`s (wrong origin, wrong source, unknown
-//! state) and its fail-fast timeout.
+//! state) and its fail-fast timeout; and SHA-256 as the browser build computes it.
 
 #![allow(missing_docs)]
 
@@ -45,6 +45,20 @@ fn local_storage() -> web_sys::Storage {
 
 fn session(expires_at: f64) -> Session {
     Session::from_parts(ACCESS.into(), TOKEN.into(), expires_at).expect("session")
+}
+
+/// The browser build hashes with sha2's compact backend (frontend/Cargo.toml), which the native
+/// tests never run: RFC 7636's S256 example, the fixture token's `at_hash`, and a digest of more
+/// than one 64-byte block (computed with Python's hashlib).
+#[wasm_bindgen_test]
+fn sha256_in_the_browser_build_matches_known_digests() {
+    use frontend::auth::protocol::{authorize::pkce_challenge, claims::at_hash, session::fingerprint};
+    assert_eq!(
+        pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
+    assert_eq!(at_hash(ACCESS), "3qUyxvVgISjN0hflYCCZBg");
+    assert_eq!(fingerprint(&[&"a".repeat(100), "b"]), "K_UDVSzzwGR6dOgj");
 }
 
 #[wasm_bindgen_test]

@@ -44,7 +44,9 @@ fn marks(history: &[LifetimeRecord], now: f64) -> Option<Marks> {
     let x = |t: f64| ((t - start) / span * WIDTH).clamp(0.0, WIDTH);
     let height = ROW * history.len() as f64 + 4.0;
     // A bar of width `w` (at least 1) at (`left`, `top`), 12 high.
-    let bar = |left: f64, top: f64, w: f64| format!("M{} {}h{}v12H{}Z", coord(left), coord(top), coord(w.max(1.0)), coord(left));
+    let bar = |left: f64, top: f64, w: f64| {
+        format!("M{} {}h{}v12H{}Z", coord(left), coord(top), coord(w.max(1.0)), coord(left))
+    };
     let mut marks =
         Marks { spans: String::new(), used: String::new(), renewed: String::new(), now: String::new(), height };
     for (i, l) in history.iter().enumerate() {
