@@ -114,13 +114,16 @@ for (const [from, to] of renamed) {
 writeFileSync(gluePath, code);
 writeFileSync(wasmPath, shortWasm);
 
-// --- The page pins both files with integrity hashes of the bytes trunk wrote: replace them.
+// --- The page pins both files with integrity hashes of the bytes trunk wrote: replace them. The
+// attribute is quoted or not, as trunk's HTML minifier leaves it; the hash itself occurs once.
 const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
 const page = join(dist, 'index.html');
 let html = readFileSync(page, 'utf8');
 for (const [before, after, file] of [[source, code, glue[0]], [wasm, shortWasm, `${glue[0]} (wasm)`]]) {
-  if (!html.includes(`integrity="${sri(before)}"`)) fail(`index.html has no integrity="${sri(before)}" for ${file}; trunk's output changed`);
-  html = html.replace(`integrity="${sri(before)}"`, `integrity="${sri(after)}"`);
+  const pinned = new RegExp(`integrity=(["']?)${escape(sri(before))}\\1(?=[\\s>])`, 'g');
+  const found = html.match(pinned)?.length ?? 0;
+  if (found !== 1) fail(`index.html has ${found} integrity=${sri(before)} for ${file}, not one; trunk's output changed`);
+  html = html.replace(pinned, (_, quote) => `integrity=${quote}${sri(after)}${quote}`);
 }
 writeFileSync(page, html);
 console.log(
