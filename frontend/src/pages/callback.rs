@@ -53,7 +53,7 @@ pub fn Callback(props: &CallbackProps) -> Html {
                     <p><strong>{ "That login response was refused; your current session is unchanged." }</strong></p>
                     <p class="detail">{ e.to_string() }</p>
                 </div>
-                { link(&router, Route::Home, None, html! { "Back to the app" }) }
+                { link(&router, Route::Home, false, html! { "Back to the app" }) }
             </section>
         },
     }

@@ -9,7 +9,7 @@ pub fn not_found(router: &Router) -> Html {
     html! {
         <section class="panel">
             <h1>{ "Page not found" }</h1>
-            <p>{ "There is nothing at this address. " }{ link(router, Route::Home, None, html! { "Go home" }) }</p>
+            <p>{ "There is nothing at this address. " }{ link(router, Route::Home, false, html! { "Go home" }) }</p>
         </section>
     }
 }

@@ -11,7 +11,7 @@ pub fn nav(auth: &AuthContext, router: &Router) -> Html {
     let item = |to: Route, label: &'static str| {
         let current = router.route == to;
         let label = html! { <span aria-current={current.then_some("page")}>{ label }</span> };
-        html! { <li>{ link(router, to, current.then_some("active"), label) }</li> }
+        html! { <li>{ link(router, to, current, label) }</li> }
     };
     let signed_in = auth.session().is_some();
     let renew = {
