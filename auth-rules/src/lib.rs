@@ -94,7 +94,7 @@ pub fn auth0_issuer(domain: &str) -> Result<String, DomainError> {
     if domain.is_empty() {
         return Err(DomainError::Empty);
     }
-    let host = match domain.split_once("://") {
+    let host = match split_once(domain, "://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => rest,
         Some(_) => return Err(DomainError::Scheme),
         None => domain,
@@ -104,6 +104,17 @@ pub fn auth0_issuer(domain: &str) -> Result<String, DomainError> {
         return Err(DomainError::NotAHostName);
     }
     Ok(format!("https://{}/", host.to_ascii_lowercase()))
+}
+
+/// `text.split_once(separator)`: the same answer (around the first occurrence), found by a scan of
+/// byte windows rather than core's two-way string search. The browser bundle would link that
+/// searcher for the three short separators the app looks for, ~1.3 KB of the first load (gzip).
+pub fn split_once<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
+    if separator.is_empty() {
+        return Some(("", text));
+    }
+    let at = text.as_bytes().windows(separator.len()).position(|window| window == separator.as_bytes())?;
+    Some((text.get(..at)?, text.get(at + separator.len()..)?))
 }
 
 /// A DNS name of at least two labels: letters, digits and inner hyphens only.
@@ -120,6 +131,24 @@ fn is_host_name(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_once_answers_as_the_standard_library_does() {
+        for (text, separator) in [
+            ("https://example.com", "://"),
+            ("a://b://c", "://"),
+            ("no separator", "://"),
+            ("://", "://"),
+            ("ab", "abc"),
+            ("", "x"),
+            ("anything", ""),
+            ("Bearer error=\"use_dpop_nonce\"", "use_dpop_nonce"),
+            ("é://ü", "://"),
+            ("aaab", "aab"),
+        ] {
+            assert_eq!(split_once(text, separator), text.split_once(separator), "{text:?} by {separator:?}");
+        }
+    }
 
     #[test]
     fn every_example_gives_its_issuer_or_its_error() {

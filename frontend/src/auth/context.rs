@@ -423,7 +423,7 @@ pub fn AuthProvider(props: &AuthProviderProps) -> Html {
         let config = &props.setup.config;
         AuthModel::restored(store::read(), store::frame_status(store::generation()), &config.issuer, &config.client_id)
     });
-    let inflight = use_memo((), |()| RefCell::new(None));
+    let inflight = use_mut_ref(|| None);
     let context = AuthContext { model, setup: props.setup.clone(), inflight };
     {
         let context = context.clone();

@@ -142,7 +142,9 @@ pub async fn get_json(url: &str, credential: Option<Credential<'_>>) -> Result<J
     if !response.ok() {
         let status = response.status();
         let challenge = response.header("www-authenticate").unwrap_or_default();
-        if let Some(nonce) = response.header("dpop-nonce").filter(|_| challenge.contains("use_dpop_nonce")) {
+        if let Some(nonce) =
+            response.header("dpop-nonce").filter(|_| auth_rules::split_once(&challenge, "use_dpop_nonce").is_some())
+        {
             return Err(HttpError::DpopNonce(nonce));
         }
         let body = body_json(&response).await;

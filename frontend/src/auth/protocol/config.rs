@@ -273,7 +273,7 @@ impl Discovery {
 
 /// `scheme://host[:port]` of an absolute http(s) URL, or `None`.
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
+    let (scheme, rest) = auth_rules::split_once(url, "://")?;
     if !matches!(scheme, "http" | "https") {
         return None;
     }
