@@ -129,8 +129,7 @@ impl Parser<'_> {
             }
         }
         // Sorted names side by side: duplicates in O(n log n), whatever the input.
-        let mut names: Vec<&str> = members.iter().map(|(name, _)| name.as_str()).collect();
-        names.sort_unstable();
+        let names = auth_rules::sorted(members.iter().map(|(name, _)| name.as_str()));
         if names.windows(2).any(|pair| pair[0] == pair[1]) {
             return Err(JsonError::DuplicateName);
         }

@@ -91,8 +91,7 @@ pub fn parse_params(input: &str) -> Result<Vec<(String, String)>, AuthError> {
         pairs.push((decode_component(k)?, decode_component(v)?));
     }
     // Sorted names side by side: duplicates found in O(n log n), however many parameters.
-    let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
-    names.sort_unstable();
+    let names = auth_rules::sorted(pairs.iter().map(|(k, _)| k.as_str()));
     if names.windows(2).any(|pair| pair[0] == pair[1]) {
         return Err(AuthError::MalformedResponse("a parameter appears twice"));
     }
