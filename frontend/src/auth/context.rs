@@ -13,7 +13,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures::future::{FutureExt as _, LocalBoxFuture, Shared};
 use yew::prelude::*;
 
 use super::browser::broadcast::{self, Message};
@@ -47,7 +46,38 @@ impl Reducible for AuthModel {
     }
 }
 
-type RenewalFuture = Shared<LocalBoxFuture<'static, Result<Session, AuthError>>>;
+/// A renewal every caller can wait for: a promise that settles when it has ended, and its result,
+/// put aside before the promise settles. A JS promise rather than `futures`' `Shared`: it already
+/// lets any number of callers wait, and `Shared` would be ~1 KB of the first load (gzip).
+#[derive(Clone)]
+struct RenewalFuture {
+    ended: js_sys::Promise,
+    result: Rc<RefCell<Option<Result<Session, AuthError>>>>,
+}
+
+impl RenewalFuture {
+    /// Starts `task` at once (the browser runs it, whether anyone waits or not).
+    fn start(task: impl std::future::Future<Output = Result<Session, AuthError>> + 'static) -> Self {
+        let result = Rc::new(RefCell::new(None));
+        let slot = result.clone();
+        let ended = wasm_bindgen_futures::future_to_promise(async move {
+            let outcome = task.await;
+            *slot.borrow_mut() = Some(outcome);
+            Ok(wasm_bindgen::JsValue::UNDEFINED)
+        });
+        Self { ended, result }
+    }
+
+    /// The renewal's result, once it has ended.
+    async fn join(self) -> Result<Session, AuthError> {
+        // The promise only ever resolves (the task's result is an `Ok` value): nothing to read in an error.
+        if let Err(error) = wasm_bindgen_futures::JsFuture::from(self.ended).await {
+            return Err(AuthError::Browser(format!("renewal: {}", super::browser::http::reason(&error))));
+        }
+        let result = self.result.borrow().clone();
+        result.unwrap_or_else(|| Err(AuthError::Browser("renewal: ended without a result".into())))
+    }
+}
 
 /// The renewal running in this tab, and the generation it runs in.
 struct InFlight {
@@ -123,9 +153,8 @@ impl AuthContext {
             }
             report(&model, outcome, generation, trigger, (now_ms() - started).round() as u64)
         };
-        let future = task.boxed_local().shared();
+        let future = RenewalFuture::start(task);
         *self.inflight.borrow_mut() = Some(InFlight { generation, future: future.clone() });
-        wasm_bindgen_futures::spawn_local(future.clone().map(|_| ()));
         Some(future)
     }
 
@@ -139,7 +168,7 @@ impl AuthContext {
     /// Renews once (or joins the renewal running) and resolves to the session it brought.
     pub async fn renew_once(&self, trigger: Trigger) -> Result<Session, AuthError> {
         match self.renewal(trigger) {
-            Some(renewal) => renewal.await,
+            Some(renewal) => renewal.join().await,
             None => Err(AuthError::NoSession),
         }
     }
@@ -151,7 +180,7 @@ impl AuthContext {
         let running =
             self.inflight.borrow().as_ref().filter(|r| r.generation == self.model.generation).map(|r| r.future.clone());
         let renewal_error = match running {
-            Some(renewal) => match renewal.await {
+            Some(renewal) => match renewal.join().await {
                 Ok(session) => return Ok(session),
                 Err(error) => Some(error),
             },
