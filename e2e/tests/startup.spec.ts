@@ -57,8 +57,9 @@ test('the page reads the configuration once, while the wasm downloads, and the a
   expect(await page.evaluate(() => typeof (window as unknown as { authConfigRead?: unknown }).authConfigRead)).toBe('object');
   // The read comes before any stylesheet: a classic script after one waits for it to load (in
   // Firefox that held the whole page back ~60 ms).
+  // (The release page is minified: attributes may be unquoted.)
   const html = await (await page.request.get(`${APP}/`)).text();
-  const [read, stylesheet] = [html.indexOf('window.authConfigRead'), html.indexOf('rel="stylesheet"')];
+  const [read, stylesheet] = [html.indexOf('window.authConfigRead'), html.search(/rel=["']?stylesheet/)];
   expect(read).toBeGreaterThan(0);
   expect(stylesheet).toBeGreaterThan(read);
 });
@@ -70,7 +71,8 @@ test('an early read of the wrong shape is not used: the app fetches its configur
   // something that is not {status, text}.
   await page.route(`${APP}/`, async (route) => {
     const served = await route.fetch();
-    const html = (await served.text()).replace(/window\.authConfigRead = fetch\([^;]*;/s, 'window.authConfigRead = Promise.resolve({ status: "ok" });');
+    // The whole early read, up to the end of its script (the release page is minified).
+    const html = (await served.text()).replace(/window\.authConfigRead\s*=\s*fetch\([\s\S]*?(?=<\/script>)/, 'window.authConfigRead = Promise.resolve({ status: "ok" });');
     expect(html).toContain('Promise.resolve({ status: "ok" })');
     await route.fulfill({ response: served, body: html });
   });
