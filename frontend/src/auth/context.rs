@@ -70,7 +70,8 @@ impl RenewalFuture {
 
     /// The renewal's result, once it has ended.
     async fn join(self) -> Result<Session, AuthError> {
-        // The promise only ever resolves (the task's result is an `Ok` value): nothing to read in an error.
+        // The task resolves the promise whatever the renewal's result (that is in the slot); a
+        // rejection would come from the browser, not from the renewal.
         if let Err(error) = wasm_bindgen_futures::JsFuture::from(self.ended).await {
             return Err(AuthError::Browser(format!("renewal: {}", super::browser::http::reason(&error))));
         }

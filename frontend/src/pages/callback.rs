@@ -9,10 +9,11 @@ use crate::auth::{AuthContext, AuthError};
 use crate::router::{link, Route, Router};
 use crate::widgets::login::login;
 
-/// The login completion page's props: the router, to return to the page the user was on.
+/// The login completion page's props: the session's owner, which completes the login, and the
+/// router, to return to the page the user was on.
 #[derive(Properties, PartialEq)]
 pub struct CallbackProps {
-    /// The auth context.
+    /// The session's owner.
     pub auth: AuthContext,
     /// The app's router.
     pub router: Router,
