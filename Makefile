@@ -24,7 +24,7 @@ GECKODRIVER_VERSION ?= 0.37.1
 WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/frontend/webdriver.json
 
-.PHONY: help tools tools-rust tools-system tools-node config app build dev test fmt fmt-check lint unit fuzz wasm-test e2e e2e-chromium e2e-firefox bench clean
+.PHONY: help tools tools-rust tools-system tools-node config app build dev test fmt fmt-check lint unit fuzz wasm-test e2e e2e-chromium e2e-firefox bench screenshots clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-13s\033[0m %s\n", $$1, $$2}'
@@ -109,6 +109,9 @@ e2e-firefox: app ## The Playwright suite in Debian's Firefox ESR only, with its 
 
 bench: build ## Benchmarks (not tests): backend vs the tutorial's Express server, bundle size, renewal latency
 	bench/run.sh
+
+screenshots: build ## The README's pictures (docs/*.png) taken again from the release build (~1 min)
+	bench/screenshots.sh
 
 clean: ## Remove build outputs
 	cargo clean
