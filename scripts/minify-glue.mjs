@@ -16,7 +16,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { leb, orderFunctions, uleb } from './order-functions.mjs';
+import { orderFunctions } from './order-functions.mjs';
+import { importDescription, leb, sections, uleb } from './wasm.mjs';
 
 const require = createRequire(new URL('../e2e/package.json', import.meta.url));
 const { minify } = require('terser');
@@ -39,38 +40,16 @@ const ordered = orderFunctions(wasm, fail);
 
 // --- The wasm's import section, with every import renamed.
 const name = (text) => [...leb(Buffer.byteLength(text)), ...Buffer.from(text)];
-/** The end of an import's description (function, table, memory or global) that starts at `at`. */
-function descriptionEnd(bytes, at) {
-  const kind = bytes[at++];
-  const limits = (offset) => {
-    const flags = bytes[offset];
-    let end = uleb(bytes, offset + 1)[1];
-    if (flags & 1) end = uleb(bytes, end)[1];
-    return end;
-  };
-  switch (kind) {
-    case 0: return uleb(bytes, at)[1]; // function: its type index
-    case 1: return limits(at + 1); // table: element type, limits
-    case 2: return limits(at); // memory: limits
-    case 3: return at + 2; // global: value type, mutability
-    default: return fail(`an import of unknown kind ${kind} in ${wasmPath}`);
-  }
-}
-
 const renamed = new Map(); // old field name → new
 let oldModule;
 const NEW_MODULE = 'w';
-const sections = [ordered.subarray(0, 8)];
-for (let at = 8; at < ordered.length;) {
-  const id = ordered[at];
-  const [size, start] = uleb(ordered, at + 1);
-  const end = start + size;
-  if (id !== 2) {
-    sections.push(ordered.subarray(at, end));
-    at = end;
+const parts = [ordered.subarray(0, 8)];
+for (const section of sections(ordered)) {
+  if (section.id !== 2) {
+    parts.push(ordered.subarray(section.at, section.end));
     continue;
   }
-  const body = ordered.subarray(start, end);
+  const body = ordered.subarray(section.start, section.end);
   let [count, p] = uleb(body, 0);
   const out = [...leb(count)];
   for (let i = 0; i < count; i++) {
@@ -79,7 +58,7 @@ for (let at = 8; at < ordered.length;) {
     const [fieldLength, fieldStart] = uleb(body, moduleStart + moduleLength);
     const field = body.subarray(fieldStart, fieldStart + fieldLength).toString();
     const descStart = fieldStart + fieldLength;
-    const descEnd = descriptionEnd(body, descStart);
+    const descEnd = importDescription(body, descStart, (message) => fail(`${message} in ${wasmPath}`)).end;
     oldModule ??= module;
     if (module !== oldModule) fail(`imports from two modules (${oldModule}, ${module}); expected only the glue`);
     if (renamed.has(field)) fail(`${field} is imported twice`);
@@ -88,11 +67,10 @@ for (let at = 8; at < ordered.length;) {
     p = descEnd;
   }
   if (p !== body.length) fail(`the import section of ${wasmPath} has ${body.length - p} bytes after its imports`);
-  sections.push(Buffer.from([2, ...leb(out.length), ...out]));
-  at = end;
+  parts.push(Buffer.from([2, ...leb(out.length), ...out]));
 }
 if (!oldModule) fail(`${wasmPath} imports nothing; expected wasm-bindgen's imports`);
-const shortWasm = Buffer.concat(sections);
+const shortWasm = Buffer.concat(parts);
 const imported = WebAssembly.Module.imports(new WebAssembly.Module(shortWasm));
 if (imported.length !== renamed.size || imported.some((i) => i.module !== NEW_MODULE)) {
   fail('the rewritten wasm does not import what was renamed');

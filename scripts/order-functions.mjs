@@ -12,13 +12,15 @@
 //   - sorting by full name (binaryen's `--reorder-functions-by-name` alone) saves ~1.4 KB.
 // The functions themselves do not change. binaryen reorders them and renumbers every reference to
 // them (calls, the table, exports), by the names this script gives them.
-// trunk's wasm-opt must keep the names (no `--strip-debug` in index.html), because the order is
-// read from them. This step strips them; the script stops if there are none to read.
+// trunk's wasm-opt must keep the names (`-g`, and no `--strip-debug`, in index.html's
+// `data-wasm-opt-params`), because the order is read from them. This step strips them; the script
+// stops if there are none to read.
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { customName, importDescription, leb, sections, uleb } from './wasm.mjs';
 
 const require = createRequire(new URL('../e2e/package.json', import.meta.url));
 const wasmOpt = join(require.resolve('binaryen/package.json'), '..', 'bin', 'wasm-opt');
@@ -29,64 +31,18 @@ const FEATURES = [
   '--enable-multivalue', '--enable-mutable-globals',
 ];
 
-/** Reads an unsigned LEB128 number at `at`: [value, offset after it]. */
-export function uleb(bytes, at) {
-  let value = 0;
-  let shift = 0;
-  let byte;
-  do {
-    byte = bytes[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, at];
-}
-
-/** Writes `value` as unsigned LEB128. */
-export function leb(value) {
-  const out = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return out;
-}
-
-/** The module's sections: id, and where the payload starts and ends. */
-export function sections(wasm) {
-  const out = [];
-  for (let at = 8; at < wasm.length;) {
-    const id = wasm[at];
-    const [size, start] = uleb(wasm, at + 1);
-    out.push({ id, at, start, end: start + size });
-    at = start + size;
-  }
-  return out;
-}
-
-/** The name of a custom section (id 0). */
-const customName = (wasm, section) => {
-  const [length, start] = uleb(wasm, section.start);
-  return wasm.subarray(start, start + length).toString();
-};
-
 /** How many functions the module imports: they come before its own in the index space. */
 function importedFunctions(wasm, section, fail) {
   let [count, at] = uleb(wasm, section.start);
   let functions = 0;
-  const skipName = () => { const [length, start] = uleb(wasm, at); at = start + length; };
-  const limits = () => { const flags = wasm[at++]; at = uleb(wasm, at)[1]; if (flags & 1) at = uleb(wasm, at)[1]; };
   while (count--) {
-    skipName();
-    skipName();
-    const kind = wasm[at++];
-    if (kind === 0) { functions++; at = uleb(wasm, at)[1]; } // function: type index
-    else if (kind === 1) { at++; limits(); } // table: element type, limits
-    else if (kind === 2) limits(); // memory
-    else if (kind === 3) at += 2; // global: type, mutability
-    else fail(`an import of unknown kind ${kind}`);
+    for (let name = 0; name < 2; name++) { // module, field
+      const [length, start] = uleb(wasm, at);
+      at = start + length;
+    }
+    const { kind, end } = importDescription(wasm, at, fail);
+    if (kind === 0) functions++;
+    at = end;
   }
   return functions;
 }
@@ -108,7 +64,7 @@ export function orderFunctions(wasm, fail) {
   const imported = importSection ? importedFunctions(wasm, importSection, fail) : 0;
   const code = all.find((s) => s.id === 10);
   const names = all.find((s) => s.id === 0 && customName(wasm, s) === 'name');
-  if (!code || !names) fail('the wasm has no function names to order by (is --strip-debug back in index.html?)');
+  if (!code || !names) fail("the wasm has no function names to order by (index.html must give trunk's wasm-opt -g, and no --strip-debug)");
 
   const sizes = [];
   for (let [count, at] = uleb(wasm, code.start); count--;) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A release build of a trunk app (`make app`: frontend/; `make bench`: its bare-Yew reference),
-# ready to serve: size-optimised wasm (the `wasm-release` profile), the JS glue minified and the
-# wasm's import names shortened (minify-glue.mjs), and brotli and zopfli-gzip copies of every asset.
+# ready to serve: size-optimised wasm (the `wasm-release` profile), its functions in the order that
+# compresses best (order-functions.mjs), the JS glue minified and the wasm's import names shortened
+# (minify-glue.mjs), and brotli and zopfli-gzip copies of every asset.
 #   scripts/trunk-release.sh <app dir> <dist dir, absolute>
 # Panic locations name source files: with the remap, the shipped wasm says `crates/<crate>/src/…`
 # rather than this machine's home directory and package cache. Both apps get the same flags, so

@@ -19,9 +19,9 @@ fn coord(value: f64) -> String {
     format!("{sign}{}.{}", tenths / 10, tenths % 10)
 }
 
-/// The picture's geometry as SVG path data, one path per kind of mark: drawing four paths rather
-/// than two rectangles and a line per token keeps the widget ~1 KB smaller in the bundle, and
-/// makes the geometry a pure function with tests of its own.
+/// The picture's geometry as SVG path data, one path per kind of mark: four paths rather than two
+/// rectangles and a line per token, with the geometry a pure function that has tests of its own
+/// (the bundle is ~0.1 KB smaller for it, gzip).
 #[derive(Debug, PartialEq)]
 struct Marks {
     /// Each token's bar from issue to expiry.
@@ -47,19 +47,18 @@ fn marks(history: &[LifetimeRecord], now: f64) -> Option<Marks> {
     let bar = |left: f64, top: f64, w: f64| {
         format!("M{} {}h{}v12H{}Z", coord(left), coord(top), coord(w.max(1.0)), coord(left))
     };
-    let mut marks =
-        Marks { spans: String::new(), used: String::new(), renewed: String::new(), now: String::new(), height };
+    let (mut spans, mut used, mut renewed) = (String::new(), String::new(), String::new());
     for (i, l) in history.iter().enumerate() {
         let (top, left) = (i as f64 * ROW + 2.0, x(l.issued_at));
         let used_until = l.replaced_at.unwrap_or(now).min(l.expires_at);
-        marks.spans += &bar(left, top, x(l.expires_at) - left);
-        marks.used += &bar(left, top, x(used_until) - left);
+        spans += &bar(left, top, x(l.expires_at) - left);
+        used += &bar(left, top, x(used_until) - left);
         if let Some(r) = l.replaced_at {
-            marks.renewed += &format!("M{} {}v16", coord(x(r)), coord(top - 2.0));
+            renewed += &format!("M{} {}v16", coord(x(r)), coord(top - 2.0));
         }
     }
-    marks.now = format!("M{} 0V{}", coord(x(now)), coord(height));
-    Some(marks)
+    let now = format!("M{} 0V{}", coord(x(now)), coord(height));
+    Some(Marks { spans, used, renewed, now, height })
 }
 
 /// Token-lifetime timeline of `history` (oldest first) at `now` (epoch ms). A function, not a
