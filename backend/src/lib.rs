@@ -6,13 +6,16 @@ pub mod api;
 pub mod config;
 pub mod dpop;
 pub mod error;
+pub mod guard;
 pub mod jwt;
 pub mod silent;
 pub mod spa;
 
 use actix_cors::Cors;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{middleware, web, HttpResponse};
+
+pub use crate::guard::Guard;
 
 use crate::config::Settings;
 use crate::jwt::Validator;
@@ -51,25 +54,27 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .allowed_headers([header::AUTHORIZATION, header::HeaderName::from_static("dpop")])
         .expose_headers([header::WWW_AUTHENTICATE, header::HeaderName::from_static("dpop-nonce")])
         .max_age(600);
+    // Guard::new(): the size limits and `nosniff` on every route; the API's answers carry the user's
+    // claims, so no cache may keep them (its CORS layer sets `Vary: Origin` with more names).
+    let api_headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::VARY, HeaderValue::from_static("Origin")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
     cfg.app_data(state.validator.clone())
         .app_data(state.dpop.clone())
         .app_data(state.silent.clone())
-        .service(readable("/healthz", healthz).wrap(middleware::from_fn(limits)))
-        .service(readable("/silent", silent::silent).wrap(middleware::from_fn(limits)))
+        .service(readable("/healthz", healthz).wrap(Guard::new()))
+        .service(readable("/silent", silent::silent).wrap(Guard::new()))
         .service(
             web::scope("/api")
                 .wrap(cors)
-                // Answers carry the user's claims: no cache keeps them.
-                .wrap(
-                    middleware::DefaultHeaders::new()
-                        .add((header::VARY, "Origin"))
-                        .add((header::CACHE_CONTROL, "no-store")),
-                )
-                .wrap(middleware::from_fn(limits))
+                .wrap(Guard::with(&api_headers))
                 .service(readable("/public", api::public))
                 .service(readable("/private", api::private))
                 .service(readable("/private-scoped", api::private_scoped)),
-        );
+        )
+        .default_service(web::to(not_found));
 }
 
 /// Longest request body taken anywhere. Nothing here reads a body (every route is GET or HEAD), so
@@ -92,29 +97,6 @@ where
         .default_service(web::to(method_not_allowed))
 }
 
-/// `431` for headers over [`MAX_HEADER_BYTES`], `413` for a declared body over [`MAX_BODY_BYTES`],
-/// before anything else looks at the request (`configure` puts it on every route; `main` on the SPA
-/// listener too).
-pub async fn limits(
-    req: actix_web::dev::ServiceRequest,
-    next: middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody + 'static>, actix_web::Error> {
-    let head: usize = req.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
-    if head > MAX_HEADER_BYTES {
-        let response = HttpResponse::build(actix_web::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
-            .insert_header((header::CONNECTION, "close"))
-            .finish();
-        return Ok(req.into_response(response).map_into_right_body());
-    }
-    let declared =
-        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        let response = HttpResponse::PayloadTooLarge().insert_header((header::CONNECTION, "close")).finish();
-        return Ok(req.into_response(response).map_into_right_body());
-    }
-    next.call(req).await.map(actix_web::dev::ServiceResponse::map_into_left_body)
-}
-
 /// The access log: method, path without its query, status, size, time. Never the query (the code
 /// flow's silent frame lands on `/silent?code=…`) nor a header (tokens, DPoP proofs).
 pub fn access_log() -> middleware::Logger {
@@ -122,14 +104,16 @@ pub fn access_log() -> middleware::Logger {
         .custom_request_replace("method", |req| req.method().as_str().to_owned())
 }
 
-/// Headers every response gets, whichever listener serves it.
-pub fn default_headers() -> middleware::DefaultHeaders {
-    middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-}
-
 /// Liveness probe for `make dev`, Playwright's `webServer` and orchestrators.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Any other path: `404`, with the header every answer here has.
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .finish()
 }
 
 async fn method_not_allowed() -> HttpResponse {

@@ -9,7 +9,7 @@ use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpServer};
 use backend::config::Cli;
 use backend::silent::SilentPage;
-use backend::{configure, default_headers, spa, AppState};
+use backend::{configure, spa, AppState};
 use clap::Parser;
 
 #[actix_web::main]
@@ -63,10 +63,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let logged = cli.access_log;
     let api_state = state.clone();
     let api = HttpServer::new(move || {
-        App::new()
-            .wrap(Condition::new(logged, backend::access_log()))
-            .wrap(default_headers())
-            .configure(|cfg| configure(cfg, &api_state))
+        App::new().wrap(Condition::new(logged, backend::access_log())).configure(|cfg| configure(cfg, &api_state))
     })
     .client_request_timeout(Duration::from_millis(cli.client_timeout_ms))
     .bind((cli.host, cli.port))
@@ -88,9 +85,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let spa = HttpServer::new(move || {
         App::new()
             .wrap(Condition::new(logged, backend::access_log()))
-            .wrap(default_headers())
             .wrap(spa::spa_headers())
-            .wrap(actix_web::middleware::from_fn(backend::limits))
             .configure(|cfg| spa::configure_spa(cfg, dist.clone(), page.clone()))
     })
     .client_request_timeout(Duration::from_millis(cli.client_timeout_ms))

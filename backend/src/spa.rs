@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use actix_files::{Files, NamedFile};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{fn_service, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, ContentEncoding, HeaderValue};
+use actix_web::http::header::{self, ContentEncoding, HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{middleware, web, HttpRequest, HttpResponse};
@@ -41,11 +41,17 @@ pub const ISOLATION_HEADERS: [(&str, &str); 4] = [
     ("X-Content-Type-Options", "nosniff"),
 ];
 
-/// Headers of the app's listener: [`ISOLATION_HEADERS`]. The page itself also gets its CSP.
-pub fn spa_headers() -> middleware::DefaultHeaders {
-    ISOLATION_HEADERS
+/// The first layer of the app's listener: the size limits, and [`ISOLATION_HEADERS`] on every
+/// answer (the page itself also gets its CSP).
+pub fn spa_headers() -> crate::Guard {
+    let headers: Vec<_> = ISOLATION_HEADERS
         .iter()
-        .fold(middleware::DefaultHeaders::new(), |headers, &(name, value)| headers.add((name, value)))
+        // Header names as written above are valid (the suite checks each one on every kind of answer).
+        .filter_map(|&(name, value)| {
+            Some((HeaderName::from_bytes(name.as_bytes()).ok()?, HeaderValue::from_static(value)))
+        })
+        .collect();
+    crate::Guard::with(&headers)
 }
 
 /// The app page's Content-Security-Policy, built from the origins it must reach.

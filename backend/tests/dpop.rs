@@ -197,6 +197,9 @@ async fn the_scheme_and_the_binding_must_agree() {
     let as_bearer = call(&app, Method::GET, &format!("Bearer {bound}"), &[]).await;
     assert_eq!(as_bearer.status, StatusCode::UNAUTHORIZED, "a bound token copied out and used as bearer");
     assert!(as_bearer.challenge.contains(r#"error="invalid_token""#));
+    // Again, now that its verification is remembered (the extractor's fast path).
+    let again = call(&app, Method::GET, &format!("Bearer {bound}"), &[]).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "a bound token used as bearer, verified before");
     let without_proof = call(&app, Method::GET, &format!("DPoP {bound}"), &[]).await;
     assert!(without_proof.challenge.contains(r#"error="invalid_dpop_proof""#), "{}", without_proof.challenge);
     let two =

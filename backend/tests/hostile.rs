@@ -267,15 +267,26 @@ async fn every_route_answers_every_method_sensibly() {
             assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             let allow = answer.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or_default();
             assert_eq!(allow, "GET, HEAD", "{method} {path}");
+            assert_eq!(nosniff(&answer.headers), Some("nosniff"), "{method} {path}");
         }
     }
-    // A body where none is read: refused by size before anything else.
+    let nowhere = call(&app, Method::GET, "/nowhere", None).await;
+    assert_eq!((nowhere.status, nosniff(&nowhere.headers)), (StatusCode::NOT_FOUND, Some("nosniff")));
+    // A body where none is read: refused by size before anything else, with the route's headers.
     let big = test::TestRequest::post()
         .uri("/api/private")
         .insert_header((header::CONTENT_LENGTH, "10485760"))
         .set_payload(vec![b'x'; 64 * 1024])
         .to_request();
-    assert_eq!(test::call_service(&app, big).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let refused = test::call_service(&app, big).await;
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(nosniff(refused.headers()), Some("nosniff"));
+    assert_eq!(refused.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()), Some("no-store"));
+}
+
+/// The `X-Content-Type-Options` every answer of the API listener has.
+fn nosniff(headers: &header::HeaderMap) -> Option<&str> {
+    headers.get(header::X_CONTENT_TYPE_OPTIONS).and_then(|v| v.to_str().ok())
 }
 
 #[actix_web::test]

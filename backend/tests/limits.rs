@@ -19,7 +19,7 @@ fn serve(client_timeout: Duration) -> SocketAddr {
     let state = app_state("http://127.0.0.1:9", 10, DpopSettings::default());
     let server = HttpServer::new(move || {
         let state = state.clone();
-        App::new().wrap(backend::default_headers()).configure(move |cfg| backend::configure(cfg, &state))
+        App::new().configure(move |cfg| backend::configure(cfg, &state))
     })
     .client_request_timeout(client_timeout)
     .workers(1)

@@ -172,7 +172,8 @@ async fn assets_are_served_precompressed_with_their_cache_policy() {
     let get = |path: &str, accept: &str| {
         test::TestRequest::get().uri(path).insert_header(("accept-encoding", accept.to_owned())).to_request()
     };
-    let header = |res: &actix_web::dev::ServiceResponse, name: &str| {
+    let header = |res: &actix_web::dev::ServiceResponse<actix_web::body::EitherBody<actix_web::body::BoxBody>>,
+                  name: &str| {
         res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     };
     for (accept, encoding, body) in [

@@ -156,11 +156,6 @@ pub fn app_state_from(settings: backend::config::Settings) -> backend::AppState 
 macro_rules! app {
     ($state:expr) => {{
         let state = $state;
-        actix_web::test::init_service(
-            actix_web::App::new()
-                .wrap(backend::default_headers())
-                .configure(move |cfg| backend::configure(cfg, &state)),
-        )
-        .await
+        actix_web::test::init_service(actix_web::App::new().configure(move |cfg| backend::configure(cfg, &state))).await
     }};
 }
