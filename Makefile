@@ -8,7 +8,9 @@ BACKEND_PORT ?= 3001
 APP_PORT ?= 5000
 TRUNK_VERSION ?= 0.21.14
 E2E_ACCESS_TOKEN_TTL ?= 15
-BENCH_DURATION ?= 10s
+# `make bench`: each wrk run, and the interleaved rounds of ours against bare actix-web.
+BENCH_DURATION ?= 5s
+BENCH_ROUNDS ?= 5
 # Cases per property test: bounded in `make test`, many in `make fuzz`.
 PROPTEST_CASES ?= 256
 FUZZ_CASES ?= 20000
@@ -18,7 +20,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(CURDIR)/e2e/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
-export IDP_PORT BACKEND_PORT APP_PORT
+export IDP_PORT BACKEND_PORT APP_PORT BENCH_DURATION BENCH_ROUNDS
 
 GECKODRIVER_VERSION ?= 0.37.1
 WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

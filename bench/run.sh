@@ -4,7 +4,8 @@
 #   ports this script's servers use).
 # - /silent and /api/private of this backend against a bare actix-web handler returning the same
 #   bytes (backend/examples/bare.rs) and against the tutorial's own stack (Express + cors +
-#   connect-static-file; jose for the API), with wrk on loopback.
+#   connect-static-file; jose for the API), with wrk on loopback. Against bare actix-web, in
+#   interleaved rounds: one pair of runs varies by ±5 % on this machine, the bare one the most.
 # - A soak (bench/soak.sh: 60 s, or 10 min with BENCH_SOAK=1), the bundle (gzip and brotli) beside a
 #   bare Yew app built the same way (bench/bare-yew), the browser figures in Chromium and Firefox,
 #   and the multi-tab renewal counts.
@@ -12,7 +13,8 @@
 # numbers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${BENCH_DURATION:-10s}
+DURATION=${BENCH_DURATION:-5s}
+ROUNDS=${BENCH_ROUNDS:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 OUT=bench/results/latest.md
 mkdir -p bench/results
@@ -64,14 +66,29 @@ measure() {
     END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' <<<"$report"
 }
 
+# The median of numbers, one per line; column by column for lines of several.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+medians() { for column in 1 2 3; do printf '%s\n' "$@" | awk -v c=$column '{ print $c }' | median; done | paste -sd' '; }
+
 declare -A result
 for name in silent private; do
   path=/silent; header=()
   [ "$name" = private ] && { path=/api/private; header=(-H "$auth"); }
-  echo "==> loading $path for $DURATION at $CONNECTIONS connections (bare actix-web, ours, Express)"
+  echo "==> loading $path: $ROUNDS rounds of $DURATION each against bare actix-web and ours, then Express, at $CONNECTIONS connections"
   measure "${header[@]}" "http://localhost:3101$path" >/dev/null # warm the baseline's JWKS cache and JIT
-  result[bare_$name]=$(measure "${header[@]}" "http://127.0.0.1:3201$path")
-  result[ours_$name]=$(measure "${header[@]}" "http://localhost:3001$path")
+  bare_runs=(); ours_runs=(); ratios=()
+  for round in $(seq 1 "$ROUNDS"); do
+    # Interleaved, the first one alternating: a drift of the machine falls on both alike.
+    if ((round % 2)); then
+      bare=$(measure "${header[@]}" "http://127.0.0.1:3201$path"); ours=$(measure "${header[@]}" "http://localhost:3001$path")
+    else
+      ours=$(measure "${header[@]}" "http://localhost:3001$path"); bare=$(measure "${header[@]}" "http://127.0.0.1:3201$path")
+    fi
+    bare_runs+=("$bare"); ours_runs+=("$ours"); ratios+=("$(bc -l <<<"${ours%% *} / ${bare%% *}")")
+  done
+  result[bare_$name]=$(medians "${bare_runs[@]}"); result[ours_$name]=$(medians "${ours_runs[@]}")
+  result[ratio_$name]=$(printf '%s\n' "${ratios[@]}" | median)
+  result[ratios_$name]=$(printf '%.2f\n' "${ratios[@]}" | paste -sd' ')
   result[express_$name]=$(measure "${header[@]}" "http://localhost:3101$path")
 done
 # DPoP: a bound token and one fresh proof per request (the signature and replay checks run each time).
@@ -107,14 +124,14 @@ tabs=$(cd e2e && node bench/tabs.mjs)
 row() { # label key
   read -r rps_o p50_o p99_o <<<"${result[ours_$2]}"; read -r rps_b p50_b p99_b <<<"${result[bare_$2]}"
   read -r rps_e p50_e p99_e <<<"${result[express_$2]}"
-  printf '| %s | %s | %s | **%.2f×** | %s | %.1f× | %s / %s | %s / %s | %s / %s |\n' "$1" "$rps_o" "$rps_b" "$(bc -l <<<"$rps_o / $rps_b")" \
+  printf '| %s | %s | %s | **%.2f×** (%s) | %s | %.1f× | %s / %s | %s / %s | %s / %s |\n' "$1" "$rps_o" "$rps_b" "${result[ratio_$2]}" "${result[ratios_$2]}" \
     "$rps_e" "$(bc -l <<<"$rps_o / $rps_e")" "$p50_o" "$p99_o" "$p50_b" "$p99_b" "$p50_e" "$p99_e"
 }
 # Our renewal p50 for a path (from the browser figures) beside the floor's.
 ours_p50() { grep -oP "^renewal latency, $1, Chromium: p50 \K[0-9]+" <<<"$browser" || echo -; }
 read -r floor_frame floor_refresh _ <<<"$floor"
 {
-  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t1 -c$CONNECTIONS -d$DURATION on loopback (wrk shares the cores)."
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t1 -c$CONNECTIONS on loopback (wrk shares the cores): ours and bare actix-web in $ROUNDS interleaved rounds of $DURATION each, their medians; ours / bare is the median of the rounds' ratios (each round's in brackets). Express and DPoP: one run of $DURATION."
   echo
   echo "| route | ours req/s | bare actix-web req/s | ours / bare | Express req/s | ours / Express | ours p50 / p99 ms | bare p50 / p99 ms | Express p50 / p99 ms |"
   echo "|---|---|---|---|---|---|---|---|---|"
