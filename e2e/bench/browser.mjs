@@ -48,7 +48,12 @@ for (const engine of ENGINES) {
       // Started from script, as the floor starts its renewals: a real click makes Chromium render
       // the next frame before it runs anything else (input → frame priority), which adds 8–16 ms
       // to whatever the click starts, in any page (measured: the lock's grant waits for it).
+      // Waited for through the app's own console line, as the floor awaits its renewal in the page:
+      // a locator polls the page on every animation frame, and the page and its silent frame share
+      // one main thread (same site), so polling during the renewal would slow what is measured.
+      const renewed = page.waitForEvent('console', { predicate: (m) => RENEWED.test(m.text()) });
       await page.evaluate(() => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Renew Token').click());
+      await renewed;
       await page.getByTestId('renewal-count').filter({ hasText: new RegExp(`^${i}$`) }).waitFor();
       const these = await stepsOf(page);
       if (i === 1 && mode.config.useRefreshTokens) continue;
