@@ -160,13 +160,14 @@ impl FromRequest for Verified {
         let dpop_state = req.app_data::<Data<DpopState>>().cloned();
         // The common case, a bearer token verified before whose key is still published, is answered
         // here, without copying the token or waiting.
-        if let (Some(validator), Ok((Scheme::Bearer, token))) = (&validator, credentials(req)) {
+        let credentials = credentials(req);
+        if let (Some(validator), Ok((Scheme::Bearer, token))) = (&validator, &credentials) {
             if let Some(claims) = validator.remembered_now(token) {
                 return Box::pin(std::future::ready(bearer(claims).map(Verified)));
             }
         }
         // What only a DPoP proof's check needs (the proof, method and URL) is read for DPoP only.
-        let presented = credentials(req).and_then(|(scheme, token)| {
+        let presented = credentials.and_then(|(scheme, token)| {
             let presented = match scheme {
                 Scheme::Bearer => Presented::Bearer,
                 Scheme::Dpop => Presented::Dpop {

@@ -36,6 +36,11 @@ impl Guard {
     pub fn with(headers: &[(HeaderName, HeaderValue)]) -> Self {
         Self { headers: headers.into() }
     }
+
+    /// The same, and one more header.
+    pub fn and(self, name: HeaderName, value: HeaderValue) -> Self {
+        Self { headers: self.headers.iter().cloned().chain([(name, value)]).collect() }
+    }
 }
 
 impl Default for Guard {

@@ -175,14 +175,12 @@ impl Validator {
 
     /// Checks the header, signature, `iss`, `aud`, `exp`, `nbf` and `sub`, returning the claims.
     pub async fn validate(&self, token: &str) -> Result<Arc<Claims>, ApiError> {
-        // The common case: verified before, under a key a fresh key set still publishes.
-        if let Some(claims) = self.remembered_now(token) {
-            return Ok(claims);
-        }
         if let Some((claims, kid)) = self.remembered(token) {
-            // Verified before, but the key set is too old or no longer has the key: a fresh one,
-            // fetched if it is too old, must still publish it.
-            self.key(&kid).await?;
+            // Still signed by a published key? (A fresh key set, fetched if it is too old.) The
+            // common case is answered under the read lock, without copying the key.
+            if !self.published(&kid) {
+                self.key(&kid).await?;
+            }
             return Ok(claims);
         }
         let header = token
@@ -214,12 +212,9 @@ impl Validator {
 
     /// The claims of `token` if it was verified before, is unexpired, and its key is in a key set no
     /// older than `jwks_max_age`: what [`validate`](Self::validate) would answer, without waiting.
-    /// `None` means ask `validate`. (Takes the key set's read lock under the cache's lock; nothing
-    /// takes them the other way round.)
+    /// `None` means ask `validate`.
     pub fn remembered_now(&self, token: &str) -> Option<Arc<Claims>> {
-        let cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
-        let remembered = cache.get(signature(token)).filter(|r| r.token == token && self.live(r.claims.exp))?;
-        self.published(&remembered.kid).then(|| remembered.claims.clone())
+        self.remembered(token).filter(|(_, kid)| self.published(kid)).map(|(claims, _)| claims)
     }
 
     fn live(&self, exp: u64) -> bool {

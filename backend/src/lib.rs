@@ -56,11 +56,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .max_age(600);
     // Guard::new(): the size limits and `nosniff` on every route; the API's answers carry the user's
     // claims, so no cache may keep them (its CORS layer sets `Vary: Origin` with more names).
-    let api_headers = [
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        (header::VARY, HeaderValue::from_static("Origin")),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    ];
+    let api_guard = Guard::new()
+        .and(header::VARY, HeaderValue::from_static("Origin"))
+        .and(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     cfg.app_data(state.validator.clone())
         .app_data(state.dpop.clone())
         .app_data(state.silent.clone())
@@ -69,7 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .service(
             web::scope("/api")
                 .wrap(cors)
-                .wrap(Guard::with(&api_headers))
+                .wrap(api_guard)
                 .service(readable("/public", api::public))
                 .service(readable("/private", api::private))
                 .service(readable("/private-scoped", api::private_scoped)),
