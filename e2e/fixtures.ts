@@ -1,9 +1,10 @@
 // Fixtures: the app page object, the provider's silent-renewal requests as the browser sends them,
 // and a count of pending long timers (to prove renewals never stack timers).
 import { test as base, expect, type Route } from '@playwright/test';
+import { configure as configureContext } from './config-override.mjs';
 import { Idp } from './idp';
 import { AppPage } from './pages/app';
-import { API, CROSS_SITE_IDP, IDP } from './playwright.config';
+import { API, APP, AUDIENCE, CROSS_SITE_IDP, IDP } from './playwright.config';
 
 /** Renewal timeout the e2e suite gives the app (its default is 10 s). */
 export const E2E_RENEWAL_TIMEOUT_MS = 3000;
@@ -40,6 +41,12 @@ const countLongTimers = () => {
   (window as unknown as { __pendingLongTimers: () => number }).__pendingLongTimers = () => pending.size;
 };
 
+/** The built app's configuration names the usual ports; this run's stack may be on others. */
+const STACK = {
+  issuer: IDP, audience: AUDIENCE, apiBaseUrl: API, silentRedirectUri: `${API}/silent`,
+  redirectUri: `${APP}/callback`, logoutReturnTo: `${APP}/`,
+};
+
 /** Per-project options: the flow the app is configured with. */
 export interface Options { authFlow: 'code' | 'implicit' }
 
@@ -61,20 +68,17 @@ export const test = base.extend<
     { scope: 'worker', auto: true },
   ],
   configure: [async ({ page, authFlow }, use) => {
-    // The project's flow and the suite's renewal timeout, plus what the test asks for.
-    const route = async (overrides: ConfigOverrides) => {
-      await page.context().unroute('**/auth_config.json');
-      await page.context().route('**/auth_config.json', async (r) => {
-        const config = await (await r.fetch()).json();
-        // The local provider has a client per mode: implicit tokens cannot be bound (DPoP).
-        const flow = authFlow === 'code'
-          ? { flow: 'code', useRefreshTokens: true }
-          : { flow: 'implicit', useRefreshTokens: false, clientId: 'dev-spa-implicit' };
-        await r.fulfill({ json: { ...config, ...flow, renewalTimeoutMs: E2E_RENEWAL_TIMEOUT_MS, ...overrides } });
-      });
+    // The project's flow and the suite's renewal timeout, plus what the test asks for; applied in the
+    // page, not with a route (which would slow every request: see config-override.mjs).
+    const apply = async (overrides: ConfigOverrides) => {
+      // The local provider has a client per mode: implicit tokens cannot be bound (DPoP).
+      const flow = authFlow === 'code'
+        ? { flow: 'code', useRefreshTokens: true }
+        : { flow: 'implicit', useRefreshTokens: false, clientId: 'dev-spa-implicit' };
+      await configureContext(page.context(), { ...STACK, ...flow, renewalTimeoutMs: E2E_RENEWAL_TIMEOUT_MS, ...overrides });
     };
-    await route({});
-    await use(route);
+    await apply({});
+    await use(apply);
   }, { auto: true }],
   app: async ({ page, idp }, use, info) => {
     // Each test starts from a healthy provider on the app's site, with the suite's token lifetime.

@@ -16,11 +16,19 @@
 import { defineConfig, type Project } from '@playwright/test';
 import type { Options } from './fixtures';
 
-export const IDP = 'http://localhost:4000';
+/** Where this run's stack listens: the usual ports (provider 4000, backend 3001, app 5000), each
+ *  moved by `E2E_PORT_OFFSET`, so that two runs can go side by side (`make test` runs one engine on
+ *  the usual ports and the other 10 above them). `SPARE_PORT` is for a test's own throwaway provider. */
+const OFFSET = Number(process.env.E2E_PORT_OFFSET ?? '0');
+export const IDP_PORT = 4000 + OFFSET;
+export const SPARE_PORT = 4099 + OFFSET;
+export const IDP = `http://localhost:${IDP_PORT}`;
 /** The provider on another site than the app (Chromium then keeps its cookie out of the frame). */
-export const CROSS_SITE_IDP = 'http://127.0.0.1:4000';
-export const API = 'http://localhost:3001';
-export const APP = 'http://localhost:5000';
+export const CROSS_SITE_IDP = `http://127.0.0.1:${IDP_PORT}`;
+export const API = `http://localhost:${3001 + OFFSET}`;
+export const APP = `http://localhost:${5000 + OFFSET}`;
+/** The API's audience, as the provider issues it and the backend checks it. */
+export const AUDIENCE = `${API}/api`;
 export const ACCESS_TOKEN_TTL = Number(process.env.E2E_ACCESS_TOKEN_TTL ?? '15');
 
 /** The backend binary: the debug build by default (`make e2e` builds it; the unit tests already
@@ -45,8 +53,10 @@ const FIREFOX = {
 };
 
 /** The engines to run: both by default, one with `E2E_ENGINES=chromium` (or `firefox`). */
-const ENGINES = ([['chromium', CHROMIUM], ['firefox', FIREFOX]] as const)
-  .filter(([name]) => (process.env.E2E_ENGINES ?? 'chromium,firefox').split(',').includes(name));
+const ENGINE_NAMES = (process.env.E2E_ENGINES ?? 'chromium,firefox').split(',');
+const ENGINES = ([['chromium', CHROMIUM], ['firefox', FIREFOX]] as const).filter(([name]) => ENGINE_NAMES.includes(name));
+/** Each run's results apart, so that two runs side by side do not clear each other's. */
+const RUN = ENGINE_NAMES.join('-');
 
 export default defineConfig<Options>({
   testDir: './tests',
@@ -55,7 +65,8 @@ export default defineConfig<Options>({
   fullyParallel: false,
   workers: 1,
   forbidOnly: !!process.env.CI,
-  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  outputDir: `test-results/${RUN}`,
+  reporter: [['list'], ['html', { open: 'never', outputFolder: `playwright-report/${RUN}` }]],
   use: {
     baseURL: APP,
     screenshot: 'only-on-failure',
@@ -69,7 +80,7 @@ export default defineConfig<Options>({
     {
       // The provider is started by the `idp` worker fixture (tests stop and restart it).
       // The app page's CSP also admits the provider's cross-site address (the Safari tests).
-      command: `${BACKEND} --spa-port 5000 --dist ../frontend/dist --silent-page ../public/silent.html --jwks-min-refresh-secs 1 --csp-extra-origins ${CROSS_SITE_IDP}`,
+      command: `${BACKEND} --port ${3001 + OFFSET} --spa-port ${5000 + OFFSET} --app-origin ${APP} --issuer ${IDP} --audience ${AUDIENCE} --dist ../frontend/dist --silent-page ../public/silent.html --jwks-min-refresh-secs 1 --csp-extra-origins ${CROSS_SITE_IDP}`,
       url: `${APP}/healthz`,
       reuseExistingServer: false,
     },

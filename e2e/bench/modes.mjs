@@ -1,6 +1,7 @@
 // The three renewal paths `make bench` measures, as configuration overrides of /auth_config.json,
 // and what "a provider call for a renewal" is for each (from the provider's own counts).
 import { chromium, firefox } from 'playwright-core';
+export { configure } from '../config-override.mjs';
 
 export const MODES = [
   { name: 'refresh token', config: { flow: 'code', useRefreshTokens: true }, via: 'refresh token' },
@@ -17,14 +18,6 @@ export const ENGINES = [
   { name: 'Chromium', launch: () => chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS }) },
   { name: 'Firefox', launch: () => firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr' }) },
 ];
-
-/** Serves /auth_config.json with `overrides` to every page of `context`. */
-export async function configure(context, overrides) {
-  await context.route('**/auth_config.json', async (route) => {
-    const config = await (await route.fetch()).json();
-    await route.fulfill({ json: { ...config, ...overrides } });
-  });
-}
 
 /** Provider calls that renew: silent /authorize for the frames, token calls for refresh tokens. */
 export function renewalCalls(mode, stats) {

@@ -2,7 +2,7 @@
 // renewal before expiry, manual renewal without stacked timers, reload, logout, ended session.
 import { test, expect } from '../fixtures';
 import { ALICE, LOGGED_OUT } from '../pages/app';
-import { API, ACCESS_TOKEN_TTL, IDP } from '../playwright.config';
+import { API, APP, ACCESS_TOKEN_TTL, IDP } from '../playwright.config';
 
 test('login → profile → API → automatic and manual renewal → reload → logout → ended session', async ({ app, page, silentRequests }) => {
   await test.step('log in as the dev user', async () => {
@@ -79,8 +79,8 @@ test('login → profile → API → automatic and manual renewal → reload → 
 
   await test.step('the provider session ends elsewhere: a renewal says so and removes the tokens', async () => {
     const elsewhere = await page.context().newPage();
-    await elsewhere.goto(`${IDP}/v2/logout?client_id=dev-spa-implicit&returnTo=${encodeURIComponent('http://localhost:5000/')}`);
-    await elsewhere.waitForURL('http://localhost:5000/');
+    await elsewhere.goto(`${IDP}/v2/logout?client_id=dev-spa-implicit&returnTo=${encodeURIComponent(`${APP}/`)}`);
+    await elsewhere.waitForURL(`${APP}/`);
     await elsewhere.close();
     const before = silentRequests.length;
     await app.renewButton().click();
@@ -121,7 +121,7 @@ test('with localLogoutOnly, Log Out clears this app only and the provider sessio
   await app.goto('/');
   await app.login();
   const providerPages: string[] = [];
-  page.on('request', (r) => { if (r.url().startsWith('http://localhost:4000/v2/logout')) providerPages.push(r.url()); });
+  page.on('request', (r) => { if (r.url().startsWith(`${IDP}/v2/logout`)) providerPages.push(r.url()); });
   await app.logoutButton().click();
   await expect(app.loginButton()).toBeVisible();
   expect(await app.stored()).toEqual(LOGGED_OUT);

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { test, expect } from '../fixtures';
-import { APP, IDP } from '../playwright.config';
+import { APP, IDP, SPARE_PORT } from '../playwright.config';
 
 const json = { 'content-type': 'application/json' };
 
@@ -72,7 +72,7 @@ test('without IDP_TEST_CONTROL the controls do not exist', async ({ idp }) => {
 /** Runs the provider with `env` and gives its exit code and what it said, or `null` if it started. */
 function startWith(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn('node', ['idp/server.mjs'], { env: { ...process.env, IDP_PORT: '4099', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('node', ['idp/server.mjs'], { env: { ...process.env, IDP_PORT: String(SPARE_PORT), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     proc.stderr.on('data', (d) => { stderr += d; });
     proc.stdout.on('data', (d) => {
@@ -91,6 +91,6 @@ test('the provider refuses to start where other machines could reach it, unless 
   expect(publicIssuer.stderr).toContain('IDP_ISSUER');
   const told = await startWith({ IDP_HOST: '0.0.0.0', IDP_ALLOW_NON_LOCAL: '1' });
   expect(told.code).toBeNull();
-  const loopback = await startWith({ IDP_ISSUER: 'http://127.0.0.1:4099' });
+  const loopback = await startWith({ IDP_ISSUER: `http://127.0.0.1:${SPARE_PORT}` });
   expect(loopback.code).toBeNull();
 });

@@ -2,7 +2,7 @@
 // even with the right state, are ignored; a replayed login response is refused.
 import { test, expect, answerSilently, isSilentAuthorize } from '../fixtures';
 import { ALICE } from '../pages/app';
-import { API, IDP } from '../playwright.config';
+import { API, APP, IDP } from '../playwright.config';
 
 test('forged renewal messages are ignored and the real renewal still lands', async ({ app, page }) => {
   await app.goto('/');
@@ -88,7 +88,7 @@ test('a provider error on the login redirect is shown, not swallowed', async ({ 
   await page.route((url) => url.pathname === '/authorize' && !url.searchParams.has('prompt'), async (route) => {
     const state = new URL(route.request().url()).searchParams.get('state') ?? '';
     const fragment = new URLSearchParams({ error: 'access_denied', error_description: 'The user cancelled the login', state });
-    await route.fulfill({ status: 302, headers: { location: `http://localhost:5000/callback#${fragment}` } });
+    await route.fulfill({ status: 302, headers: { location: `${APP}/callback#${fragment}` } });
   });
   await app.loginButton().click();
   await expect(page.getByRole('alert')).toContainText('Login did not complete.');
@@ -98,15 +98,17 @@ test('a provider error on the login redirect is shown, not swallowed', async ({ 
   await app.shot('login error shown');
 });
 
-test('a missing or invalid configuration gives a page that says what is wrong', async ({ page }) => {
-  for (const [body, expected] of [
-    ['{"issuer": "http://localhost:4000"', 'auth_config.json'],
-    [JSON.stringify({ issuer: 'http://localhost:4000', clientId: 'dev-spa-client', audience: 'a', redirectUri: '/callback', silentRedirectUri: 'http://localhost:3001/silent', logoutReturnTo: 'http://localhost:5000/', apiBaseUrl: 'http://localhost:3001' }), '`redirectUri` must be an absolute http(s) URL'],
-  ]) {
-    await page.route('**/auth_config.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body }));
+test('a missing or invalid configuration gives a page that says what is wrong', async ({ page, configure }) => {
+  const cannotStart = async (expected: string) => {
     await page.goto('/');
     await expect(page.getByRole('heading', { name: 'The app cannot start' })).toBeVisible();
     await expect(page.getByRole('alert')).toContainText(expected);
-    await page.unrouteAll();
-  }
+  };
+  // Not JSON at all, served in the file's place.
+  await page.route('**/auth_config.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: `{"issuer": "${IDP}"` }));
+  await cannotStart('auth_config.json');
+  await page.unrouteAll();
+  // JSON with one value the app refuses: a relative redirect URI.
+  await configure({ redirectUri: '/callback' });
+  await cannotStart('`redirectUri` must be an absolute http(s) URL');
 });

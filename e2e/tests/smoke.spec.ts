@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { test, expect } from '../fixtures';
 import { ALICE } from '../pages/app';
-import { API, IDP } from '../playwright.config';
+import { API, APP, IDP } from '../playwright.config';
 
 test('the provider refuses a wrong password on its own page, then logs the dev user in', async ({ app, page }) => {
   await app.goto('/');
@@ -34,7 +34,7 @@ test('/silent inside a frame of the app posts the redirect to the parent, at the
 test('/silent opened on its own does nothing and sends its security headers', async ({ page }) => {
   const response = await page.goto(`${API}/silent#access_token=t`);
   const headers = response?.headers() ?? {};
-  expect(headers['content-security-policy']).toContain('frame-ancestors http://localhost:5000');
+  expect(headers['content-security-policy']).toContain(`frame-ancestors ${APP}`);
   expect(headers['referrer-policy']).toBe('no-referrer');
   expect(headers['x-content-type-options']).toBe('nosniff');
   await expect(page.getByText('Opened on its own, it does nothing.')).toBeVisible();
@@ -68,7 +68,7 @@ test('the provider does code + PKCE with DPoP-bound, rotating refresh tokens and
   await app.login(); // a provider session in this browser
   const verifier = randomBytes(48).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const redirect = 'http://localhost:5000/callback';
+  const redirect = `${APP}/callback`;
   const authorize = new URL(`${IDP}/authorize`);
   Object.entries({
     client_id: 'dev-spa-client', response_type: 'code', redirect_uri: redirect, state: 'pkce',

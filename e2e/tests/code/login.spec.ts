@@ -2,7 +2,7 @@
 // its verifier and scrubbed from the address bar; a replayed code and a tampered verifier are refused.
 import { test, expect } from '../../fixtures';
 import { ALICE } from '../../pages/app';
-import { IDP } from '../../playwright.config';
+import { APP, AUDIENCE, IDP } from '../../playwright.config';
 
 test('code + PKCE logs in: challenge sent, verifier only at the token endpoint, code scrubbed', async ({ app, page, idp }) => {
   const authorizes: URL[] = [];
@@ -28,7 +28,7 @@ test('code + PKCE logs in: challenge sent, verifier only at the token endpoint, 
   expect(after.lastExchange?.challenge).toBe(login.get('code_challenge'));
 
   // Nothing of the code is left in the address bar or the history entry.
-  expect(page.url()).toBe('http://localhost:5000/');
+  expect(page.url()).toBe(`${APP}/`);
   const stored = await app.stored();
   expect(stored.access_token).toMatch(/^eyJ/);
   expect(await page.evaluate(() => localStorage.getItem('refresh_token'))).toBeTruthy();
@@ -43,7 +43,7 @@ test('code + PKCE logs in: challenge sent, verifier only at the token endpoint, 
 
 test('a replayed code is refused by the app and by the provider; the session is unchanged', async ({ app, page, request }) => {
   let callback = '';
-  page.on('request', (r) => { if (r.url().startsWith('http://localhost:5000/callback?')) callback = r.url(); });
+  page.on('request', (r) => { if (r.url().startsWith(`${APP}/callback?`)) callback = r.url(); });
   await app.goto('/');
   await app.login();
   expect(callback).toContain('code=');
@@ -58,7 +58,7 @@ test('a replayed code is refused by the app and by the provider; the session is 
   // Even with the state check out of the way, the provider refuses a code used once.
   const code = new URL(callback).searchParams.get('code') ?? '';
   const replay = await request.post(`${IDP}/oauth/token`, {
-    form: { grant_type: 'authorization_code', client_id: 'dev-spa-client', code, redirect_uri: 'http://localhost:5000/callback', code_verifier: 'x'.repeat(43) },
+    form: { grant_type: 'authorization_code', client_id: 'dev-spa-client', code, redirect_uri: `${APP}/callback`, code_verifier: 'x'.repeat(43) },
   });
   expect(replay.status()).toBe(400);
   expect((await replay.json()).error).toBe('invalid_grant');
@@ -92,7 +92,7 @@ test('the code flow grants the scope and audience the implicit one did: the scop
   await app.login();
   const token = await app.accessToken();
   const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-  expect(claims.aud).toBe('http://localhost:3001/api');
+  expect(claims.aud).toBe(AUDIENCE);
   expect(claims.scope.split(' ')).toContain('read:messages');
   await page.getByRole('link', { name: 'Ping API' }).click();
   await page.getByRole('button', { name: 'Call scoped API (read:messages)' }).click();

@@ -4,7 +4,7 @@
 // it. Log Out revokes the refresh token and reaches every tab.
 import { test, expect } from '../../fixtures';
 import { ALICE, AppPage, LOGGED_OUT } from '../../pages/app';
-import { CROSS_SITE_IDP, IDP } from '../../playwright.config';
+import { APP, CROSS_SITE_IDP, IDP } from '../../playwright.config';
 import type { Page } from '@playwright/test';
 
 /** Every token the provider's token endpoint hands this page. */
@@ -46,7 +46,7 @@ async function everythingStored(page: Page): Promise<string> {
     }
     return dump.join('\n');
   });
-  const cookies = await page.context().cookies('http://localhost:5000');
+  const cookies = await page.context().cookies(APP);
   return `${inPage}\n${cookies.map((c) => `${c.name}=${c.value}`).join('\n')}`;
 }
 
@@ -123,7 +123,7 @@ test('Log Out revokes the refresh token at the provider and every tab forgets th
   const before = await idp.stats();
 
   const providerLogout = page.waitForRequest((r) => r.url().startsWith(`${IDP}/v2/logout`));
-  const backHome = page.waitForResponse((r) => r.url() === 'http://localhost:5000/');
+  const backHome = page.waitForResponse((r) => r.url() === `${APP}/`);
   await app.logoutButton().click();
   await expect(other.loginButton()).toBeVisible();
   await providerLogout; // after the revocation, the provider's own logout…

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make e2e`: the Playwright suite in Chromium and in Firefox at the same time, each engine with its
+# own stack (provider, backend serving the app) on its own ports: Chromium on the usual ones (4000,
+# 3001, 5000), Firefox ten above them (E2E_PORT_OFFSET=10). Most of either run waits for token
+# lifetimes to pass, so the two together take about as long as the slower one alone. Each line says
+# its engine; each engine's time and result are printed at the end, and the script fails if either
+# run did. Usage: scripts/e2e.sh (E2E_ACCESS_TOKEN_TTL and the other E2E_ variables pass through).
+set -uo pipefail
+cd "$(dirname "$0")/../e2e"
+trap 'kill 0' INT TERM
+
+run() { # engine port-offset
+  local start status
+  start=$(date +%s)
+  E2E_ENGINES=$1 E2E_PORT_OFFSET=$2 npx playwright test 2>&1 | sed -u "s/^/[$1] /"
+  status=${PIPESTATUS[0]}
+  echo "$1 $(($(date +%s) - start)) $status" > "test-results/.$1.time"
+  return "$status"
+}
+
+mkdir -p test-results
+run chromium 0 & chromium=$!
+run firefox 10 & firefox=$!
+wait "$chromium"; chromium_status=$?
+wait "$firefox"; firefox_status=$?
+echo
+for engine in chromium firefox; do
+  read -r name secs status < "test-results/.$engine.time"
+  printf '==> e2e %-8s %4d s, %s\n' "$name" "$secs" "$([ "$status" -eq 0 ] && echo passed || echo "FAILED (exit $status)")"
+done
+[ "$chromium_status" -eq 0 ] && [ "$firefox_status" -eq 0 ]
