@@ -4,14 +4,14 @@
 //! (`Authorization: Bearer`, refused if it is bound to a key), or a DPoP-bound one
 //! (`Authorization: DPoP` with a `DPoP` proof of the key its `cnf.jkt` names, RFC 9449 §7).
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{ready, Ready};
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use futures::future::{Either, LocalBoxFuture};
 use serde_json::json;
 
 use crate::dpop::{self, Nonces, ProofError, ReplayCache};
@@ -153,7 +153,9 @@ async fn verify(
 
 impl FromRequest for Verified {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    /// Ready for a remembered bearer token (no allocation on the API's common path), boxed when
+    /// the token must be verified or a DPoP proof checked.
+    type Future = Either<Ready<Result<Self, ApiError>>, LocalBoxFuture<'static, Result<Self, ApiError>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let validator = req.app_data::<Data<Validator>>().cloned();
@@ -163,7 +165,7 @@ impl FromRequest for Verified {
         let credentials = credentials(req);
         if let (Some(validator), Ok((Scheme::Bearer, token))) = (&validator, &credentials) {
             if let Some(claims) = validator.remembered_now(token) {
-                return Box::pin(std::future::ready(bearer(claims).map(Verified)));
+                return Either::Left(ready(bearer(claims).map(Verified)));
             }
         }
         // What only a DPoP proof's check needs (the proof, method and URL) is read for DPoP only.
@@ -181,11 +183,11 @@ impl FromRequest for Verified {
             };
             Ok((presented, token.to_owned()))
         });
-        Box::pin(async move {
+        Either::Right(Box::pin(async move {
             let (validator, dpop_state) = validator.zip(dpop_state).ok_or(ApiError::Misconfigured)?;
             let (presented, token) = presented?;
             verify(presented, token, validator, dpop_state).await.map(Verified)
-        })
+        }))
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod config;
+pub mod cors;
 pub mod dpop;
 pub mod error;
 pub mod guard;
@@ -55,7 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .expose_headers([header::WWW_AUTHENTICATE, header::HeaderName::from_static("dpop-nonce")])
         .max_age(600);
     // Guard::new(): the size limits and `nosniff` on every route; the API's answers carry the user's
-    // claims, so no cache may keep them (its CORS layer sets `Vary: Origin` with more names).
+    // claims, so no cache may keep them; they vary by `Origin` (CORS headers only for requests with one).
     let api_guard = Guard::new()
         .and(header::VARY, HeaderValue::from_static("Origin"))
         .and(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -66,7 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .service(readable("/silent", silent::silent).wrap(Guard::new()))
         .service(
             web::scope("/api")
-                .wrap(cors)
+                .wrap(cors::CorsForOrigins::new(cors))
                 .wrap(api_guard)
                 .service(readable("/public", api::public))
                 .service(readable("/private", api::private))

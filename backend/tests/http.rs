@@ -296,6 +296,23 @@ async fn requests_queued_behind_a_failing_key_fetch_share_its_outcome() {
 }
 
 #[actix_web::test]
+async fn an_answer_without_origin_has_no_cors_headers_and_still_varies_by_origin() {
+    let issuer = Issuer::start().await;
+    let app = app!(state(&issuer.url, 10));
+    let bearer = format!("Bearer {}", sign(&keys().0, &claims(&issuer.url)));
+    for (path, auth) in [("/api/private", Some(bearer.as_str())), ("/api/private", None), ("/api/public", None)] {
+        let headers_sent: Vec<(&str, &str)> = auth.map(|a| vec![("authorization", a)]).unwrap_or_default();
+        let (_, plain, _) = get_with(&app, path, &headers_sent).await;
+        assert!(plain.iter().all(|(name, _)| !name.as_str().starts_with("access-control-")), "{path}: {plain:?}");
+        assert!(header_str(&plain, header::VARY).contains("Origin"), "{path}: a cache must not reuse it for a browser");
+        let with_origin: Vec<(&str, &str)> = headers_sent.iter().copied().chain([("origin", APP_ORIGIN)]).collect();
+        let (_, cors, _) = get_with(&app, path, &with_origin).await;
+        assert_eq!(header_str(&cors, header::ACCESS_CONTROL_ALLOW_ORIGIN), APP_ORIGIN, "{path}");
+        assert!(header_str(&cors, header::VARY).contains("Origin"), "{path}");
+    }
+}
+
+#[actix_web::test]
 async fn cors_allows_the_app_origin_only_even_on_errors() {
     let issuer = Issuer::start().await;
     let app = app!(state(&issuer.url, 10));
