@@ -73,7 +73,7 @@ dev: tools config ## Run the identity provider (:4000), backend (:3001) and app 
 	@scripts/dev.sh
 
 test: ## Every check: format, clippy, unit, browser and end-to-end tests in both engines; prints each stage's time
-	@MAKE="$(MAKE)" scripts/stages.sh tools fmt-check lint unit wasm-test app e2e
+	@E2E_APP_BUILT=1 MAKE="$(MAKE)" scripts/stages.sh tools fmt-check lint unit wasm-test app e2e
 	@echo "==> all checks passed"
 
 fmt: ## Format the Rust code
@@ -99,7 +99,11 @@ wasm-test: tools ## Browser-bound frontend code in headless Chromium and Firefox
 	$(WASM_TEST_ENV) CHROMEDRIVER=/usr/bin/chromedriver cargo test -p frontend --target wasm32-unknown-unknown --test browser
 	$(WASM_TEST_ENV) GECKODRIVER=$$(command -v geckodriver) cargo test -p frontend --target wasm32-unknown-unknown --test browser
 
-e2e: app ## Playwright on the real stack in both engines at once, each on its own ports (local provider, short token lifetime)
+# `make test` builds the app in its own stage, and its e2e stage tests that build (E2E_APP_BUILT=1)
+# instead of making it again.
+E2E_APP := $(if $(E2E_APP_BUILT),,app)
+
+e2e: $(E2E_APP) ## Playwright on the real stack in both engines at once, each on its own ports (local provider, short token lifetime)
 	@cargo build -q -p backend
 	E2E_ACCESS_TOKEN_TTL=$(E2E_ACCESS_TOKEN_TTL) scripts/e2e.sh
 

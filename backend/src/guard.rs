@@ -5,25 +5,36 @@
 //! for the headers, twice on the API): every layer moves the whole response on its way out, and
 //! `from_fn` boxes a future per request. Beside a bare actix-web handler in `make bench`, that was
 //! a measurable part of the API's cost.
+//!
+//! On the API the same layer also holds actix-cors, and hands it only the requests that carry
+//! `Origin` (every browser's cross-origin fetch and preflight does). One without it (curl, a server)
+//! goes straight to the route: actix-cors, as a layer of its own, boxed a future, moved the whole
+//! response again and added its `Vary` and `Access-Control-Expose-Headers` to every answer, `Origin`
+//! or not (removing that layer and this one's separate wrapping was ~4 % of the API's throughput
+//! beside the bare handler). The API's answers keep `Vary: Origin` either way, a header of the
+//! guard's, so no cache serves an answer made without CORS headers to a browser that needs them.
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use actix_cors::{Cors, CorsMiddleware};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use futures::future::Either;
+use futures::future::{Either, FutureExt, LocalBoxFuture};
 
 use crate::{MAX_BODY_BYTES, MAX_HEADER_BYTES};
 
-/// The limits, and the headers every answer gets when it has none of that name.
+/// The limits, and the headers every answer gets when it has none of that name; on the API, CORS
+/// for the requests that carry `Origin`.
 #[derive(Debug, Clone)]
 pub struct Guard {
     headers: Rc<[(HeaderName, HeaderValue)]>,
+    cors: Option<Rc<Cors>>,
 }
 
 impl Guard {
@@ -34,12 +45,17 @@ impl Guard {
 
     /// The limits, and exactly these headers.
     pub fn with(headers: &[(HeaderName, HeaderValue)]) -> Self {
-        Self { headers: headers.into() }
+        Self { headers: headers.into(), cors: None }
     }
 
     /// The same, and one more header.
     pub fn and(self, name: HeaderName, value: HeaderValue) -> Self {
-        Self { headers: self.headers.iter().cloned().chain([(name, value)]).collect() }
+        Self { headers: self.headers.iter().cloned().chain([(name, value)]).collect(), cors: self.cors }
+    }
+
+    /// The same, with `cors` answering the requests that carry `Origin`.
+    pub fn cors(self, cors: Cors) -> Self {
+        Self { cors: Some(Rc::new(cors)), ..self }
     }
 }
 
@@ -49,16 +65,21 @@ impl Default for Guard {
     }
 }
 
-/// [`Guard`] around one service.
+/// [`Guard`] around one service (and, with CORS, the CORS layer around the same service).
 pub struct GuardMiddleware<S> {
-    service: S,
+    service: Rc<S>,
+    cors: Option<CorsMiddleware<Rc<S>>>,
     headers: Rc<[(HeaderName, HeaderValue)]>,
 }
 
+/// What the guard answers: the route's body, or its own refusal.
+type Answer<B> = Result<ServiceResponse<EitherBody<B>>, actix_web::Error>;
+
 impl<S, B> Transform<S, ServiceRequest> for Guard
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    S::Future: 'static,
+    B: MessageBody + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
@@ -67,18 +88,28 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(GuardMiddleware { service, headers: self.headers.clone() }))
+        let service = Rc::new(service);
+        // actix-cors's own transform is ready at once (a `Ready`): taken here, not awaited.
+        let cors = match &self.cors {
+            Some(cors) => match cors.new_transform(Rc::clone(&service)).now_or_never() {
+                Some(Ok(cors)) => Some(cors),
+                Some(Err(())) | None => return ready(Err(())),
+            },
+            None => None,
+        };
+        ready(Ok(GuardMiddleware { service, cors, headers: self.headers.clone() }))
     }
 }
 
 impl<S, B> Service<ServiceRequest> for GuardMiddleware<S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    S::Future: 'static,
+    B: MessageBody + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Future = Either<Ready<Result<Self::Response, Self::Error>>, Guarded<S::Future>>;
+    type Future = Either<Ready<Answer<B>>, Either<Guarded<S::Future>, LocalBoxFuture<'static, Answer<B>>>>;
 
     actix_web::dev::forward_ready!(service);
 
@@ -89,7 +120,24 @@ where
                 add_missing(refused.headers_mut(), &self.headers);
                 Either::Left(ready(Ok(refused.map_into_right_body())))
             }
-            None => Either::Right(Guarded { answer: self.service.call(req), headers: self.headers.clone() }),
+            None => match &self.cors {
+                Some(cors) if req.headers().contains_key(header::ORIGIN) => {
+                    let (answer, headers) = (cors.call(req), self.headers.clone());
+                    Either::Right(Either::Right(Box::pin(async move {
+                        let mut answer = answer.await?;
+                        add_missing(answer.headers_mut(), &headers);
+                        // actix-cors's refusals and the route's answers, as this guard's.
+                        Ok(answer.map_body(|_, body| match body {
+                            EitherBody::Left { body } => EitherBody::left(body),
+                            EitherBody::Right { body } => EitherBody::right(body),
+                        }))
+                    })))
+                }
+                _ => Either::Right(Either::Left(Guarded {
+                    answer: self.service.call(req),
+                    headers: self.headers.clone(),
+                })),
+            },
         }
     }
 }

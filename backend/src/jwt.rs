@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -147,7 +147,9 @@ pub struct Validator {
     /// The latest fetch failed: read without the fetch lock, so the unknown-kid fast path knows
     /// a retry is due (`FetchState::last_failed` is the same fact, under the lock).
     last_fetch_failed: AtomicBool,
-    verified: Mutex<Map<Remembered>>,
+    /// Read by every API request on every worker at once: a read-write lock, so that readers do not
+    /// queue behind each other (a mutex here made the workers wait and wake each other).
+    verified: RwLock<Map<Remembered>>,
 }
 
 /// Whether an access token's `typ` is one an issuer gives access tokens (RFC 9068 §2.1), or none.
@@ -176,7 +178,7 @@ impl Validator {
             refresh: tokio::sync::Mutex::default(),
             fetches_done: AtomicU64::new(0),
             last_fetch_failed: AtomicBool::new(false),
-            verified: Mutex::default(),
+            verified: RwLock::default(),
         }
     }
 
@@ -229,7 +231,7 @@ impl Validator {
     }
 
     fn remembered(&self, token: &str) -> Option<(Arc<Claims>, Arc<str>)> {
-        let cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        let cache = self.verified.read().unwrap_or_else(PoisonError::into_inner);
         cache
             .get(signature(token))
             .filter(|r| r.token == token && self.live(r.claims.exp))
@@ -237,7 +239,7 @@ impl Validator {
     }
 
     fn remember(&self, token: &str, claims: &Arc<Claims>, kid: &str) {
-        let mut cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut cache = self.verified.write().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= VERIFIED_CACHE_CAP {
             cache.retain(|_, r| self.live(r.claims.exp));
             if cache.len() >= VERIFIED_CACHE_CAP {

@@ -4,7 +4,6 @@
 
 pub mod api;
 pub mod config;
-pub mod cors;
 pub mod dpop;
 pub mod error;
 pub mod guard;
@@ -59,7 +58,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     // claims, so no cache may keep them; they vary by `Origin` (CORS headers only for requests with one).
     let api_guard = Guard::new()
         .and(header::VARY, HeaderValue::from_static("Origin"))
-        .and(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        .and(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+        .cors(cors);
     cfg.app_data(state.validator.clone())
         .app_data(state.dpop.clone())
         .app_data(state.silent.clone())
@@ -67,7 +67,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .service(readable("/silent", silent::silent).wrap(Guard::new()))
         .service(
             web::scope("/api")
-                .wrap(cors::CorsForOrigins::new(cors))
                 .wrap(api_guard)
                 .service(readable("/public", api::public))
                 .service(readable("/private", api::private))
