@@ -4,7 +4,7 @@ import { test as base, expect, type Route } from '@playwright/test';
 import { configure as configureContext } from './config-override.mjs';
 import { Idp } from './idp';
 import { AppPage } from './pages/app';
-import { API, APP, AUDIENCE, CROSS_SITE_IDP, IDP } from './playwright.config';
+import { API, APP, AUDIENCE, CROSS_SITE_IDP, IDP, SILENT_URI } from './playwright.config';
 
 /** Renewal timeout the e2e suite gives the app (its default is 10 s). */
 export const E2E_RENEWAL_TIMEOUT_MS = 3000;
@@ -20,7 +20,7 @@ export const isSilentAuthorize = (url: URL) =>
 export async function answerSilently(route: Route, params: Record<string, string>) {
   const state = new URL(route.request().url()).searchParams.get('state') ?? '';
   const fragment = new URLSearchParams({ ...params, state });
-  await route.fulfill({ status: 302, headers: { location: `${API}/silent#${fragment}` } });
+  await route.fulfill({ status: 302, headers: { location: `${SILENT_URI}#${fragment}` } });
 }
 
 const countLongTimers = () => {
@@ -43,7 +43,7 @@ const countLongTimers = () => {
 
 /** The built app's configuration names the usual ports; this run's stack may be on others. */
 const STACK = {
-  issuer: IDP, audience: AUDIENCE, apiBaseUrl: API, silentRedirectUri: `${API}/silent`,
+  issuer: IDP, audience: AUDIENCE, apiBaseUrl: API, silentRedirectUri: SILENT_URI,
   redirectUri: `${APP}/callback`, logoutReturnTo: `${APP}/`,
 };
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACCESS_TOKEN_TTL, API, APP, AUDIENCE, IDP, IDP_PORT } from './playwright.config';
+import { ACCESS_TOKEN_TTL, APP, AUDIENCE, IDP, IDP_PORT, SILENT_URI } from './playwright.config';
 
 export interface IdpStats {
   authorize: number; authorizeSilent: number; userinfo: number;
@@ -36,7 +36,7 @@ export class Idp {
     this.env = options.env ?? this.env;
     this.proc = spawn('node', ['idp/server.mjs'], {
       env: {
-        ...process.env, IDP_PORT: String(IDP_PORT), APP_ORIGIN: APP, SILENT_REDIRECT_URI: `${API}/silent`, IDP_AUDIENCE: AUDIENCE,
+        ...process.env, IDP_PORT: String(IDP_PORT), APP_ORIGIN: APP, SILENT_REDIRECT_URI: SILENT_URI, IDP_AUDIENCE: AUDIENCE,
         IDP_TEST_CONTROL: '1', ...this.env, IDP_ACCESS_TOKEN_TTL: String(this.ttl), IDP_ISSUER: this.issuer,
         IDP_STORE: join(this.dir, `store-${new URL(this.issuer).hostname}.json`),
       },

@@ -25,10 +25,14 @@ export const SPARE_PORT = 4099 + OFFSET;
 export const IDP = `http://localhost:${IDP_PORT}`;
 /** The provider on another site than the app (Chromium then keeps its cookie out of the frame). */
 export const CROSS_SITE_IDP = `http://127.0.0.1:${IDP_PORT}`;
-export const API = `http://localhost:${3001 + OFFSET}`;
-export const APP = `http://localhost:${5000 + OFFSET}`;
+const API_PORT = 3001 + OFFSET;
+const APP_PORT = 5000 + OFFSET;
+export const API = `http://localhost:${API_PORT}`;
+export const APP = `http://localhost:${APP_PORT}`;
 /** The API's audience, as the provider issues it and the backend checks it. */
 export const AUDIENCE = `${API}/api`;
+/** Where the hidden frame lands: the provider's registered redirect and the app's configuration. */
+export const SILENT_URI = `${API}/silent`;
 export const ACCESS_TOKEN_TTL = Number(process.env.E2E_ACCESS_TOKEN_TTL ?? '15');
 
 /** The backend binary: the debug build by default (`make e2e` builds it; the unit tests already
@@ -80,7 +84,7 @@ export default defineConfig<Options>({
     {
       // The provider is started by the `idp` worker fixture (tests stop and restart it).
       // The app page's CSP also admits the provider's cross-site address (the Safari tests).
-      command: `${BACKEND} --port ${3001 + OFFSET} --spa-port ${5000 + OFFSET} --app-origin ${APP} --issuer ${IDP} --audience ${AUDIENCE} --dist ../frontend/dist --silent-page ../public/silent.html --jwks-min-refresh-secs 1 --csp-extra-origins ${CROSS_SITE_IDP}`,
+      command: `${BACKEND} --port ${API_PORT} --spa-port ${APP_PORT} --app-origin ${APP} --issuer ${IDP} --audience ${AUDIENCE} --dist ../frontend/dist --silent-page ../public/silent.html --jwks-min-refresh-secs 1 --csp-extra-origins ${CROSS_SITE_IDP}`,
       url: `${APP}/healthz`,
       reuseExistingServer: false,
     },
