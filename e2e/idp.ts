@@ -74,8 +74,9 @@ export class Idp {
     return (await fetch(`${IDP}/__dev/refresh-token`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ token }) })).json();
   }
 
-  /** Provider faults: a delay before `/authorize`; token answers processed but held until released. */
-  async faults(faults: { authorizeDelayMs?: number; holdTokenAnswers?: boolean }) {
+  /** Provider faults: a delay before `/authorize`; token answers processed but held until released,
+   *  or dropped (`dropHeldTokenAnswers`: their connections closed, the answers never sent). */
+  async faults(faults: { authorizeDelayMs?: number; holdTokenAnswers?: boolean; dropHeldTokenAnswers?: boolean }) {
     const response = await fetch(`${IDP}/__dev/faults`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify(faults) });
     if (!response.ok) throw new Error(`faults: HTTP ${response.status}`);
   }

@@ -20,7 +20,7 @@
 //   IDP_AUTHORIZE_DELAY_MS (0): hold every /authorize this long (fault injection)
 //   IDP_STORE (unset): a JSON file keeping sessions and grants across restarts (memory when unset)
 //   IDP_TEST_CONTROL (unset): "1" enables GET /__dev/stats (request counts),
-//     POST /__dev/faults {"authorizeDelayMs": n, "holdTokenAnswers": bool} and POST /__dev/refresh-token {"token": …} (exists,
+//     POST /__dev/faults {"authorizeDelayMs": n, "holdTokenAnswers": bool, "dropHeldTokenAnswers": true} and POST /__dev/refresh-token {"token": …} (exists,
 //     consumed, bound key), for the e2e suite and `make bench` only. They take JSON only
 //     (`content-type: application/json`, else 415), refuse any request a browser page of another
 //     origin sends (an `Origin` other than the issuer's: 403), and send no CORS headers.
@@ -57,8 +57,13 @@ const APP_ORIGIN = env('APP_ORIGIN', 'http://localhost:5000');
 const SILENT_URI = env('SILENT_REDIRECT_URI', 'http://localhost:3001/silent');
 const faults = { authorizeDelayMs: Number(env('IDP_AUTHORIZE_DELAY_MS', '0')), holdTokenAnswers: false };
 /** Token-endpoint answers held by the `holdTokenAnswers` fault: processed (a refresh token is
- *  already rotated) but not yet sent. Releasing the fault sends them. */
+ *  already rotated) but not yet sent. Releasing the fault sends them; `dropHeldTokenAnswers` never
+ *  does, so the answer is lost, as to a tab that closed meanwhile. A dropped answer's connection is
+ *  left open, not closed: Chromium sends a POST again whose kept-alive connection closes before any
+ *  answer, which would spend the refresh token a second time. The client's own end closes it, or
+ *  the provider's exit does. */
 const heldAnswers = [];
+const droppedAnswers = [];
 const STORE = process.env.IDP_STORE;
 const TEST_CONTROL = process.env.IDP_TEST_CONTROL === '1';
 // Auth0 puts the OIDC scopes in the access token's scope next to the API's own.
@@ -393,7 +398,8 @@ const server = http.createServer(async (req, res) => {
       const body = JSON.parse((await readBody(req, res)) || '{}');
       if (Number.isInteger(body.authorizeDelayMs) && body.authorizeDelayMs >= 0) faults.authorizeDelayMs = body.authorizeDelayMs;
       if (typeof body.holdTokenAnswers === 'boolean') faults.holdTokenAnswers = body.holdTokenAnswers;
-      if (!faults.holdTokenAnswers) heldAnswers.splice(0).forEach((send) => send());
+      if (body.dropHeldTokenAnswers === true) heldAnswers.splice(0).forEach((held) => held.drop());
+      if (!faults.holdTokenAnswers) heldAnswers.splice(0).forEach((held) => held.send());
       return send(res, 200, JSON.stringify(faults), { 'content-type': 'application/json' });
     }
     const avatar = /^\/avatars\/([a-z]+)\.svg$/.exec(url.pathname);
@@ -407,7 +413,11 @@ const server = http.createServer(async (req, res) => {
     if (url.pathname === '/oauth/token' && faults.holdTokenAnswers) {
       // The answer is written in full (headers go out with `end`) and kept until the fault is lifted.
       const end = res.end.bind(res);
-      res.end = (...args) => { heldAnswers.push(() => end(...args)); stats.heldTokenAnswers += 1; return res; };
+      res.end = (...args) => {
+        heldAnswers.push({ send: () => end(...args), drop: () => droppedAnswers.push(res) });
+        stats.heldTokenAnswers += 1;
+        return res;
+      };
     }
     if (url.pathname === '/.well-known/jwks.json') stats.jwks += 1;
     if (url.pathname === '/authorize') {
@@ -449,5 +459,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     server.close(() => process.exit(0));
     server.closeIdleConnections(); // keep-alive clients (the backend's key fetches) must not hold the exit
+    droppedAnswers.splice(0).forEach((res) => res.destroy());
   });
 }

@@ -108,8 +108,7 @@ test('after Log Out no renewal is attempted, even past the old expiry', async ({
   await app.goto('/');
   await app.login();
   const expiresAt = await app.expiresAt();
-  await app.logoutButton().click();
-  await expect(app.loginButton()).toBeVisible();
+  await app.logOutThroughProvider();
   await page.clock.fastForward(expiresAt - Date.now() + 5_000);
   await expect(page.getByRole('heading', { name: 'You are not logged in' })).toBeVisible();
   await expect(page.locator('iframe[data-silent-renewal]')).toHaveCount(0);

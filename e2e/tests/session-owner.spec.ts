@@ -58,8 +58,7 @@ test('Log Out in one tab while another tab renews: the renewing tab drops its an
   await app.renewButton().click();
   await held.answered; // the provider has issued new tokens; the app has not seen them yet
 
-  await other.logoutButton().click(); // through the provider's logout and back
-  await expect(other.loginButton()).toBeVisible();
+  await other.logOutThroughProvider(); // back on the app's page, not only its Log In button shown
   await expect(app.loginButton()).toBeVisible(); // the renewing tab followed the logout
 
   const ended = renewalEnded(page);

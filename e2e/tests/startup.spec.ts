@@ -40,8 +40,9 @@ test('a kept discovery document that names another issuer is dropped and fetched
   const now = await page.evaluate(() => sessionStorage.getItem('auth.discovery') ?? '');
   expect(JSON.parse(now.split('\n')[1]).issuer).toBe(IDP);
   // The login button leads to the real provider, not the forged endpoint.
-  await app.logoutButton().click();
+  await app.logOutThroughProvider();
   await app.loginButton().click();
+  await expect(page.getByRole('heading', { name: /Log in to/ })).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`^${IDP}/`));
 });
 
