@@ -12,7 +12,7 @@ trap 'kill 0' INT TERM
 run() { # engine port-offset
   local start status
   start=$(date +%s)
-  E2E_ENGINES=$1 E2E_PORT_OFFSET=$2 npx playwright test 2>&1 | sed -u "s/^/[$1] /"
+  E2E_ENGINES=$1 E2E_PORT_OFFSET=$2 npx playwright test 2>&1 | tee "test-results/.$1.log" | sed -u "s/^/[$1] /"
   status=${PIPESTATUS[0]}
   echo "$1 $(($(date +%s) - start)) $status" > "test-results/.$1.time"
   return "$status"
@@ -23,6 +23,17 @@ run chromium 0 & chromium=$!
 run firefox 10 & firefox=$!
 wait "$chromium"; chromium_status=$?
 wait "$firefox"; firefox_status=$?
+# A failure's report scrolls by while the other engine is still running; print it again here, at the
+# end, where a CI log's tail shows it: Playwright's numbered reports (the first 150 lines), then one
+# line per failed test with its first error, then each engine's time and result.
+for engine in chromium firefox; do
+  log="test-results/.$engine.log"
+  grep -qE '^  [0-9]+ (failed|flaky)$' "$log" || continue
+  echo; echo "==> e2e $engine: the failure reports (all of them above and in e2e/playwright-report/$engine)"
+  sed -n '/^  1) /,$p' "$log" | head -n 150 | sed "s/^/[$engine] /"
+  echo; echo "==> e2e $engine: what failed"
+  awk -v e="$engine" '/^  [0-9]+\) \[/ { title = $0; next } title && /^    [A-Za-z]*Error/ { print "[" e "] " title; print "[" e "]   " $0; title = "" }' "$log"
+done
 echo
 for engine in chromium firefox; do
   read -r name secs status < "test-results/.$engine.time"
