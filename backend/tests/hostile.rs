@@ -75,6 +75,24 @@ async fn a_key_the_issuer_removed_is_not_trusted_once_the_key_set_is_older_than_
 }
 
 #[actix_web::test]
+async fn a_token_verified_before_is_refused_as_soon_as_a_fetch_shows_its_key_removed_within_the_max_age() {
+    // Remembered verifications skip the key set's lock while it is unchanged: a new key set, fetched
+    // for another token's unknown kid, must end them all the same.
+    let issuer = Issuer::start().await;
+    let app = app!(state_max_age(&issuer.url, Duration::from_secs(3600)));
+    let token = sign(&keys().0, &claims(&issuer.url));
+    for _ in 0..2 {
+        assert_eq!(call(&app, Method::GET, "/api/private", Some(&token)).await.status, StatusCode::OK);
+    }
+    *issuer.published.lock().expect("lock") = vec![keys().1.jwk.clone()];
+    let current = call(&app, Method::GET, "/api/private", Some(&sign(&keys().1, &claims(&issuer.url)))).await;
+    assert_eq!(current.status, StatusCode::OK, "a token under the new key, whose kid makes the API fetch again");
+    assert_eq!(issuer.hits(), 2);
+    let cached = call(&app, Method::GET, "/api/private", Some(&token)).await;
+    assert_eq!(cached.status, StatusCode::UNAUTHORIZED, "a token verified before, under the removed key");
+}
+
+#[actix_web::test]
 async fn keys_younger_than_the_max_age_are_not_refetched_and_an_outage_past_it_is_503() {
     let issuer = Issuer::start().await;
     let app = app!(state_max_age(&issuer.url, Duration::from_secs(3600)));
