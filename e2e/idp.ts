@@ -75,7 +75,7 @@ export class Idp {
   }
 
   /** Provider faults: a delay before `/authorize`; token answers processed but held until released,
-   *  or dropped (`dropHeldTokenAnswers`: their connections closed, the answers never sent). */
+   *  or dropped (`dropHeldTokenAnswers`: never sent, as to a tab that closed meanwhile). */
   async faults(faults: { authorizeDelayMs?: number; holdTokenAnswers?: boolean; dropHeldTokenAnswers?: boolean }) {
     const response = await fetch(`${IDP}/__dev/faults`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify(faults) });
     if (!response.ok) throw new Error(`faults: HTTP ${response.status}`);

@@ -28,7 +28,12 @@ wait "$firefox"; firefox_status=$?
 # line per failed test with its first error, then each engine's time and result.
 for engine in chromium firefox; do
   log="test-results/.$engine.log"
-  grep -qE '^  [0-9]+ (failed|flaky)$' "$log" || continue
+  read -r _ _ status < "test-results/.$engine.time"
+  if ! grep -qE '^  [0-9]+ (failed|flaky)$' "$log"; then
+    # Failed before any test's report (the stack did not start, say): the run's last lines.
+    [ "$status" -ne 0 ] && { echo; echo "==> e2e $engine: the end of its output"; tail -n 30 "$log" | sed "s/^/[$engine] /"; }
+    continue
+  fi
   echo; echo "==> e2e $engine: the failure reports (all of them above and in e2e/playwright-report/$engine)"
   sed -n '/^  1) /,$p' "$log" | head -n 150 | sed "s/^/[$engine] /"
   echo; echo "==> e2e $engine: what failed"
