@@ -124,13 +124,10 @@ where
                 Some(cors) if req.headers().contains_key(header::ORIGIN) => {
                     let (answer, headers) = (cors.call(req), self.headers.clone());
                     Either::Right(Either::Right(Box::pin(async move {
+                        // actix-cors's answer has the guard's own body type: the route's, or a refusal.
                         let mut answer = answer.await?;
                         add_missing(answer.headers_mut(), &headers);
-                        // actix-cors's refusals and the route's answers, as this guard's.
-                        Ok(answer.map_body(|_, body| match body {
-                            EitherBody::Left { body } => EitherBody::left(body),
-                            EitherBody::Right { body } => EitherBody::right(body),
-                        }))
+                        Ok(answer)
                     })))
                 }
                 _ => Either::Right(Either::Left(Guarded {

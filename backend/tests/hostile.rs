@@ -76,8 +76,9 @@ async fn a_key_the_issuer_removed_is_not_trusted_once_the_key_set_is_older_than_
 
 #[actix_web::test]
 async fn a_token_verified_before_is_refused_as_soon_as_a_fetch_shows_its_key_removed_within_the_max_age() {
-    // Remembered verifications skip the key set's lock while it is unchanged: a new key set, fetched
-    // for another token's unknown kid, must end them all the same.
+    // A remembered verification holds only while its key is published: a new key set, fetched for
+    // another token's unknown kid, ends it at once, not when the old set would have aged out. (Any
+    // shortcut that trusts the key set as last seen must notice it was replaced.)
     let issuer = Issuer::start().await;
     let app = app!(state_max_age(&issuer.url, Duration::from_secs(3600)));
     let token = sign(&keys().0, &claims(&issuer.url));

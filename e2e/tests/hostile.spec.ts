@@ -3,7 +3,7 @@
 // script under the page's CSP, and foreign pages framing the app or the silent page.
 import { test, expect } from '../fixtures';
 import { LOGGED_OUT } from '../pages/app';
-import { API, APP, IDP } from '../playwright.config';
+import { API, APP, IDP, SILENT_URI } from '../playwright.config';
 
 test('tokens in the callback query are refused, nothing is stored and the address bar is clean', async ({ app, page }) => {
   await app.goto('/');
@@ -94,7 +94,7 @@ test('a foreign page cannot frame the app or the silent page', async ({ app: _pr
       frame.src = src;
       document.body.append(frame);
     }
-  }, { control: `${API}/api/public`, app: `${APP}/`, silent: `${API}/silent` });
+  }, { control: `${API}/api/public`, app: `${APP}/`, silent: SILENT_URI });
   // Each frame found through its element: Playwright's Firefox once did not know the control frame
   // by its name although it had loaded (seen in a CI run).
   const urlOf = async (name: string) => (await (await page.$(`iframe[name="${name}"]`))?.contentFrame())?.url();
