@@ -3,9 +3,11 @@
 # - The renewal floor first (bench/floor.sh: the same round trips in bare JavaScript; it needs the
 #   ports this script's servers use).
 # - /silent and /api/private of this backend against a bare actix-web handler returning the same
-#   bytes (backend/examples/bare.rs) and against the tutorial's own stack (Express + cors +
-#   connect-static-file; jose for the API), with wrk on loopback. Against bare actix-web, in
-#   interleaved rounds: one pair of runs varies by ±5 % on this machine, the bare one the most.
+#   bytes, headers and body (backend/examples/bare.rs, checked to answer exactly what ours answers),
+#   against the same bare handler sending the body alone (what the security headers cost), and
+#   against the tutorial's own stack (Express + cors + connect-static-file; jose for the API), with
+#   wrk on loopback. Against bare actix-web, in interleaved rounds: one run varies by ±5 % on this
+#   machine, the bare one the most.
 # - A soak (bench/soak.sh: 60 s, or 10 min with BENCH_SOAK=1), the bundle (gzip and brotli) beside a
 #   bare Yew app built the same way (bench/bare-yew), the browser figures in Chromium and Firefox,
 #   and the multi-tab renewal counts.
@@ -23,7 +25,7 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 wait_for() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
-for port in 4000 3001 3101 5000; do
+for port in 4000 3001 3101 3201 3202 5000; do
   if curl -s -o /dev/null "http://localhost:$port/"; then echo "port $port is busy: stop \`make dev\` first" >&2; exit 1; fi
 done
 
@@ -48,12 +50,25 @@ auth="Authorization: Bearer $token"
 for url in http://localhost:3001/api/private http://localhost:3101/api/private; do
   [ "$(curl -s -o /dev/null -w '%{http_code}' -H "$auth" "$url")" = 200 ] || { echo "$url refused the token" >&2; exit 1; }
 done
-# The bare reference answers with the very bytes this backend sends.
-bodies=$(mktemp -d)
-curl -fsS -o "$bodies/silent" http://localhost:3001/silent
-curl -fsS -o "$bodies/private" -H "$auth" http://localhost:3001/api/private
-target/release/examples/bare 3201 "$bodies/silent" "$bodies/private" & pids+=($!)
-wait_for http://127.0.0.1:3201/silent
+# The bare reference answers with the very bytes this backend sends (headers and body, as saved
+# here); the body-only one with the body and its Content-Type.
+saved=$(mktemp -d)
+curl -fsS -i -o "$saved/silent" http://localhost:3001/silent
+curl -fsS -i -o "$saved/private" -H "$auth" http://localhost:3001/api/private
+target/release/examples/bare 3201 "$saved/silent" "$saved/private" & pids+=($!)
+target/release/examples/bare --body-only 3202 "$saved/silent" "$saved/private" & pids+=($!)
+wait_for http://127.0.0.1:3201/silent; wait_for http://127.0.0.1:3202/silent
+# An answer as compared: the headers but `Date`, sorted (actix's order follows its hash map), then the body.
+answer() {
+  local head body
+  head=$(mktemp); body=$(mktemp)
+  curl -fsS -D "$head" -o "$body" "$@"
+  tr -d '\r' <"$head" | grep -vi '^date:' | sort; cat "$body"; rm -f "$head" "$body"
+}
+for path in /silent /api/private; do
+  cmp -s <(answer -H "$auth" "http://localhost:3001$path") <(answer -H "$auth" "http://127.0.0.1:3201$path") ||
+    { echo "the bare reference does not answer $path with the bytes ours sends" >&2; exit 1; }
+done
 
 # wrk → "req/s p50_ms p99_ms"; any non-2xx response invalidates the run.
 measure() {
@@ -74,21 +89,22 @@ declare -A result
 for name in silent private; do
   path=/silent; header=()
   [ "$name" = private ] && { path=/api/private; header=(-H "$auth"); }
-  echo "==> loading $path: $ROUNDS rounds of $DURATION each against bare actix-web and ours, then Express, at $CONNECTIONS connections"
+  echo "==> loading $path: $ROUNDS rounds of $DURATION each against bare actix-web (same bytes, then body only) and ours, then Express, at $CONNECTIONS connections"
   measure "${header[@]}" "http://localhost:3101$path" >/dev/null # warm the baseline's JWKS cache and JIT
-  bare_runs=(); ours_runs=(); ratios=()
+  declare -A url=([ours]="http://localhost:3001$path" [bare]="http://127.0.0.1:3201$path" [body]="http://127.0.0.1:3202$path")
+  declare -A runs=() got=()
+  ratios=(); body_ratios=()
   for round in $(seq 1 "$ROUNDS"); do
-    # Interleaved, the first one alternating: a drift of the machine falls on both alike.
-    if ((round % 2)); then
-      bare=$(measure "${header[@]}" "http://127.0.0.1:3201$path"); ours=$(measure "${header[@]}" "http://localhost:3001$path")
-    else
-      ours=$(measure "${header[@]}" "http://localhost:3001$path"); bare=$(measure "${header[@]}" "http://127.0.0.1:3201$path")
-    fi
-    bare_runs+=("$bare"); ours_runs+=("$ours"); ratios+=("$(bc -l <<<"${ours%% *} / ${bare%% *}")")
+    # Interleaved, the first one rotating: a drift of the machine falls on all alike.
+    order=(bare ours body bare ours); for who in "${order[@]:$((round % 3)):3}"; do
+      got[$who]=$(measure "${header[@]}" "${url[$who]}"); runs[$who]+="${got[$who]}"$'\n'
+    done
+    ratios+=("$(bc -l <<<"${got[ours]%% *} / ${got[bare]%% *}")"); body_ratios+=("$(bc -l <<<"${got[ours]%% *} / ${got[body]%% *}")")
   done
-  result[bare_$name]=$(medians "${bare_runs[@]}"); result[ours_$name]=$(medians "${ours_runs[@]}")
+  for who in ours bare body; do mapfile -t lines <<<"${runs[$who]%$'\n'}"; result[${who}_$name]=$(medians "${lines[@]}"); done
   result[ratio_$name]=$(printf '%s\n' "${ratios[@]}" | median)
   result[ratios_$name]=$(printf '%.2f\n' "${ratios[@]}" | paste -sd' ')
+  result[body_ratio_$name]=$(printf '%s\n' "${body_ratios[@]}" | median)
   result[express_$name]=$(measure "${header[@]}" "http://localhost:3101$path")
 done
 # DPoP: a bound token and one fresh proof per request (the signature and replay checks run each time).
@@ -123,23 +139,23 @@ tabs=$(cd e2e && node bench/tabs.mjs)
 
 row() { # label key
   read -r rps_o p50_o p99_o <<<"${result[ours_$2]}"; read -r rps_b p50_b p99_b <<<"${result[bare_$2]}"
-  read -r rps_e p50_e p99_e <<<"${result[express_$2]}"
-  printf '| %s | %s | %s | **%.2f×** (%s) | %s | %.1f× | %s / %s | %s / %s | %s / %s |\n' "$1" "$rps_o" "$rps_b" "${result[ratio_$2]}" "${result[ratios_$2]}" \
-    "$rps_e" "$(bc -l <<<"$rps_o / $rps_e")" "$p50_o" "$p99_o" "$p50_b" "$p99_b" "$p50_e" "$p99_e"
+  read -r rps_e p50_e p99_e <<<"${result[express_$2]}"; read -r rps_y _ _ <<<"${result[body_$2]}"
+  printf '| %s | %s | %s | **%.2f×** (%s) | %s | %.2f× | %s | %.1f× | %s / %s | %s / %s | %s / %s |\n' "$1" "$rps_o" "$rps_b" "${result[ratio_$2]}" "${result[ratios_$2]}" \
+    "$rps_y" "${result[body_ratio_$2]}" "$rps_e" "$(bc -l <<<"$rps_o / $rps_e")" "$p50_o" "$p99_o" "$p50_b" "$p99_b" "$p50_e" "$p99_e"
 }
 # Our renewal p50 for a path (from the browser figures) beside the floor's.
 ours_p50() { grep -oP "^renewal latency, $1, Chromium: p50 \K[0-9]+" <<<"$browser" || echo -; }
 read -r floor_frame floor_refresh _ <<<"$floor"
 {
-  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t1 -c$CONNECTIONS on loopback (wrk shares the cores): ours and bare actix-web in $ROUNDS interleaved rounds of $DURATION each, their medians; ours / bare is the median of the rounds' ratios (each round's in brackets). Express and DPoP: one run of $DURATION."
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t1 -c$CONNECTIONS on loopback (wrk shares the cores): ours and bare actix-web (the same bytes, and the body alone) in $ROUNDS interleaved rounds of $DURATION each, their medians; ours / bare is the median of the rounds' ratios (each round's in brackets). Express and DPoP: one run of $DURATION."
   echo
-  echo "| route | ours req/s | bare actix-web req/s | ours / bare | Express req/s | ours / Express | ours p50 / p99 ms | bare p50 / p99 ms | Express p50 / p99 ms |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| route | ours req/s | bare actix-web, same bytes, req/s | ours / bare | bare, body only, req/s | ours / body only | Express req/s | ours / Express | ours p50 / p99 ms | bare p50 / p99 ms | Express p50 / p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   row '`/silent`' silent
   row '`/api/private` (valid RS256 token)' private
   read -r rps_d p50_d p99_d <<<"${result[ours_dpop]}"; read -r rps_p _ _ <<<"${result[ours_private]}"
   read -r rps_x _ _ <<<"${result[express_private]}"
-  printf '| %s | %s | – | %.0f %% of Bearer | – | %.1f× | %s / %s | – | – |\n' '`/api/private` with DPoP (a fresh proof per request)' \
+  printf '| %s | %s | – | %.0f %% of Bearer | – | – | – | %.1f× | %s / %s | – | – |\n' '`/api/private` with DPoP (a fresh proof per request)' \
     "$rps_d" "$(bc -l <<<"100 * $rps_d / $rps_p")" "$(bc -l <<<"$rps_d / $rps_x")" "$p50_d" "$p99_d"
   echo
   echo "| renewal path (Chromium) | ours p50 | bare-JS floor p50 | floor's equivalent |"
