@@ -22,7 +22,7 @@ OUT=bench/results/latest.md
 mkdir -p bench/results
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; [ -z "${saved:-}" ] || rm -rf "$saved"; }
 trap cleanup EXIT INT TERM
 wait_for() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
 for port in 4000 3001 3101 3201 3202 5000; do
