@@ -23,22 +23,23 @@ test('a reload shows the stored session while the provider does not answer its d
 test('a kept discovery document that names another issuer is dropped and fetched again', async ({ app, page }) => {
   await app.goto('/');
   await app.login();
-  const kept = await page.evaluate(() => sessionStorage.getItem('auth.discovery'));
-  expect(kept?.split('\n')[0]).toBe(IDP);
+  // Kept as `{issuer, discovery}`: the issuer it was fetched for, and the document.
+  const kept = await page.evaluate(() => JSON.parse(sessionStorage.getItem('auth.discovery') ?? 'null'));
+  expect(kept?.issuer).toBe(IDP);
   const asked: string[] = [];
   page.on('request', (r) => { if (r.url() === DISCOVERY) asked.push(r.url()); });
   // Under the right key, a document that says it is another issuer's (with its own endpoints).
-  await page.evaluate((idp) => {
-    const [, document] = (sessionStorage.getItem('auth.discovery') ?? '').split('\n');
-    const forged = { ...JSON.parse(document), issuer: 'https://evil.example/', authorization_endpoint: 'https://evil.example/authorize' };
-    sessionStorage.setItem('auth.discovery', `${idp}\n${JSON.stringify(forged)}`);
-  }, IDP);
+  await page.evaluate(() => {
+    const kept = JSON.parse(sessionStorage.getItem('auth.discovery') ?? '{}');
+    const forged = { ...kept.discovery, issuer: 'https://evil.example/', authorization_endpoint: 'https://evil.example/authorize' };
+    sessionStorage.setItem('auth.discovery', JSON.stringify({ ...kept, discovery: forged }));
+  });
   await page.reload();
   await expect(app.userName()).toBeVisible();
   // Fetched fresh before the start went on (the forged one was not used) and kept in its place.
   expect(asked.length).toBeGreaterThanOrEqual(1);
-  const now = await page.evaluate(() => sessionStorage.getItem('auth.discovery') ?? '');
-  expect(JSON.parse(now.split('\n')[1]).issuer).toBe(IDP);
+  const now = await page.evaluate(() => JSON.parse(sessionStorage.getItem('auth.discovery') ?? 'null'));
+  expect(now?.discovery.issuer).toBe(IDP);
   // The login button leads to the real provider, not the forged endpoint.
   await app.logOutThroughProvider();
   await app.loginButton().click();

@@ -4,7 +4,8 @@
 //! the token while the session has one. Bound tokens go as `Authorization: DPoP` with a fresh proof
 //! for each request; a server that asks for a DPoP nonce is answered once.
 
-use crate::auth::protocol::json::Json as Value;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::auth::browser::dpop;
 use crate::auth::browser::http::{self, Credential, HttpError};
@@ -68,7 +69,7 @@ impl Endpoint {
 
 /// GETs `url` with `session`'s token: a bearer token, or a bound one with its proof; a DPoP nonce
 /// asked for is answered once.
-async fn get_as(session: &Session, url: &str) -> Result<Value, ApiCallError> {
+async fn get_as<T: DeserializeOwned>(session: &Session, url: &str) -> Result<T, ApiCallError> {
     if !session.bound {
         return Ok(http::get_json(url, Some(Credential::Bearer(&session.access_token))).await?);
     }
@@ -85,7 +86,7 @@ async fn get_as(session: &Session, url: &str) -> Result<Value, ApiCallError> {
 
 /// GETs `url` with the session's access token: waits for a renewal in flight; on a `401`, renews
 /// once and retries once.
-pub async fn get_with_token(auth: &AuthContext, url: &str) -> Result<Value, ApiCallError> {
+pub async fn get_with_token<T: DeserializeOwned>(auth: &AuthContext, url: &str) -> Result<T, ApiCallError> {
     let session = auth.valid_session().await.map_err(ApiCallError::NoToken)?;
     match get_as(&session, url).await {
         Err(ApiCallError::Http(HttpError::Status { status: 401, .. })) => {

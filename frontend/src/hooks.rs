@@ -2,8 +2,10 @@
 
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use crate::auth::browser::env::now_ms;
+use crate::route::Route;
 
 /// The current time (epoch ms) for live countdowns: re-renders every `period_ms`, and reads the
 /// clock at each render (also the ones a state change causes), so a countdown is never a tick old,
@@ -17,4 +19,16 @@ pub fn use_now(period_ms: u32) -> f64 {
         move || drop(interval)
     });
     now_ms()
+}
+
+/// Where a login started here should come back to: this page's path and query, or Home from the
+/// callback page.
+#[hook]
+pub fn use_return_path() -> String {
+    let route = use_route::<Route>();
+    let location = use_location();
+    match (route, location) {
+        (Some(Route::Callback), _) | (_, None) => "/".to_owned(),
+        (_, Some(location)) => format!("{}{}", location.path(), location.query_str()),
+    }
 }

@@ -1,11 +1,8 @@
-//! `AuthProvider` owns the session for the whole app: the pure model (`use_reducer`), the renewal
-//! scheduler (a hook it runs itself), and the operations the UI asks for through the
-//! [`AuthContext`] it draws the app with. The model only changes through actions built from what
-//! the store committed, so what the page shows is what storage holds.
-//!
-//! The context reaches the pages as a prop ([`AuthProps`]), not through Yew's context API: the app
-//! is one level deep, and `ContextProvider` with its `use_context` hook is ~3 KB of the first load
-//! (gzip) for what one prop does.
+//! `AuthProvider` owns the session for the whole app: the pure model (`use_reducer`) and the
+//! operations the UI asks for, handed to every component below it as one [`AuthContext`] through a
+//! Yew `ContextProvider`, read with [`use_auth`]. The model only changes through actions built
+//! from what the store committed, so what the page shows is what storage holds. The renewal
+//! scheduler is a component of its own (`RenewalScheduler`) that reads the same context.
 //!
 //! Renewal is single-flight per tab: the scheduler, Renew Token and API calls share one in-flight
 //! future (one frame at most), and across tabs the renewal lock lets one tab ask the provider.
@@ -13,6 +10,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::future::{LocalBoxFuture, Shared};
+use futures::FutureExt as _;
 use yew::prelude::*;
 
 use super::browser::broadcast::{self, Message};
@@ -28,7 +27,6 @@ use super::protocol::config::TokenStorage;
 use super::protocol::error::{AuthError, TokenError};
 use super::protocol::paths::Path;
 use super::protocol::session::{Session, Stored};
-use super::scheduler::use_renewal_scheduler;
 
 /// How long Log Out waits for a renewal holding the lock before removing the tokens anyway (the
 /// generation it began already refuses that renewal's answer).
@@ -46,47 +44,18 @@ impl Reducible for AuthModel {
     }
 }
 
-/// A renewal every caller can wait for: a promise that settles when it has ended, and its result,
-/// put aside before the promise settles. A JS promise rather than `futures`' `Shared`: it already
-/// lets any number of callers wait, and `Shared` would be ~1 KB of the first load (gzip).
-#[derive(Clone)]
-struct RenewalFuture {
-    ended: js_sys::Promise,
-    result: Rc<RefCell<Option<Result<Session, AuthError>>>>,
-}
-
-impl RenewalFuture {
-    /// Starts `task` at once (the browser runs it, whether anyone waits or not).
-    fn start(task: impl std::future::Future<Output = Result<Session, AuthError>> + 'static) -> Self {
-        let result = Rc::new(RefCell::new(None));
-        let slot = result.clone();
-        let ended = wasm_bindgen_futures::future_to_promise(async move {
-            let outcome = task.await;
-            *slot.borrow_mut() = Some(outcome);
-            Ok(wasm_bindgen::JsValue::UNDEFINED)
-        });
-        Self { ended, result }
-    }
-
-    /// The renewal's result, once it has ended.
-    async fn join(self) -> Result<Session, AuthError> {
-        // The task resolves the promise whatever the renewal's result (that is in the slot); a
-        // rejection would come from the browser, not from the renewal.
-        if let Err(error) = wasm_bindgen_futures::JsFuture::from(self.ended).await {
-            return Err(AuthError::Browser(format!("renewal: {}", super::browser::http::reason(&error))));
-        }
-        let result = self.result.borrow().clone();
-        result.unwrap_or_else(|| Err(AuthError::Browser("renewal: ended without a result".into())))
-    }
-}
+/// A renewal every caller can wait for: started once, awaited by any number of callers, each
+/// getting its result.
+type Renewal = Shared<LocalBoxFuture<'static, Result<Session, AuthError>>>;
 
 /// The renewal running in this tab, and the generation it runs in.
 struct InFlight {
     generation: u64,
-    future: RenewalFuture,
+    renewal: Renewal,
 }
 
-/// What `AuthProvider` draws the app with: the model (read it through `Deref`) and the operations.
+/// What every component under `AuthProvider` reads with [`use_auth`]: the model (through `Deref`)
+/// and the operations.
 #[derive(Clone)]
 pub struct AuthContext {
     model: UseReducerHandle<AuthModel>,
@@ -95,11 +64,11 @@ pub struct AuthContext {
     inflight: Rc<RefCell<Option<InFlight>>>,
 }
 
+/// Two contexts are the same when their model and setup are: the renewal in flight is the
+/// provider's shared state, the same in every copy, not part of what the components show.
 impl PartialEq for AuthContext {
     fn eq(&self, other: &Self) -> bool {
-        // Not a pointer comparison: a Yew 0.23 reducer handle reads the *current* state through
-        // every copy, so only its own comparison (of the state it was made with) sees a change.
-        self.model == other.model && Rc::ptr_eq(&self.setup, &other.setup)
+        self.model == other.model && self.setup == other.setup
     }
 }
 
@@ -138,25 +107,28 @@ impl AuthContext {
     }
 
     /// Joins the renewal in flight for the current generation, or starts one; `None` without a session.
-    fn renewal(&self, trigger: Trigger) -> Option<RenewalFuture> {
+    fn renewal(&self, trigger: Trigger) -> Option<Renewal> {
         let generation = self.model.generation;
         if let Some(running) = self.inflight.borrow().as_ref().filter(|r| r.generation == generation) {
-            return Some(running.future.clone());
+            return Some(running.renewal.clone());
         }
         let current = self.model.session().cloned()?;
         self.model.dispatch(Action::RenewStarted);
         let (model, setup, inflight) = (self.model.clone(), self.setup.clone(), self.inflight.clone());
         let started = now_ms();
-        let task = async move {
+        let renewal = async move {
             let outcome = renewal::renew(setup, current, generation).await;
             if inflight.borrow().as_ref().is_some_and(|r| r.generation == generation) {
                 inflight.borrow_mut().take();
             }
             report(&model, outcome, generation, trigger, (now_ms() - started).round() as u64)
-        };
-        let future = RenewalFuture::start(task);
-        *self.inflight.borrow_mut() = Some(InFlight { generation, future: future.clone() });
-        Some(future)
+        }
+        .boxed_local()
+        .shared();
+        *self.inflight.borrow_mut() = Some(InFlight { generation, renewal: renewal.clone() });
+        // Driven to its end whether or not anyone waits for it (the scheduler does not).
+        wasm_bindgen_futures::spawn_local(renewal.clone().map(drop));
+        Some(renewal)
     }
 
     /// Starts a silent renewal, or joins the one running (one frame at a time per tab).
@@ -169,7 +141,7 @@ impl AuthContext {
     /// Renews once (or joins the renewal running) and resolves to the session it brought.
     pub async fn renew_once(&self, trigger: Trigger) -> Result<Session, AuthError> {
         match self.renewal(trigger) {
-            Some(renewal) => renewal.join().await,
+            Some(renewal) => renewal.await,
             None => Err(AuthError::NoSession),
         }
     }
@@ -178,10 +150,14 @@ impl AuthContext {
     /// succeeds; otherwise the current one while its token has not expired (a failed renewal never
     /// makes a call go out without it).
     pub async fn valid_session(&self) -> Result<Session, AuthError> {
-        let running =
-            self.inflight.borrow().as_ref().filter(|r| r.generation == self.model.generation).map(|r| r.future.clone());
+        let running = self
+            .inflight
+            .borrow()
+            .as_ref()
+            .filter(|r| r.generation == self.model.generation)
+            .map(|r| r.renewal.clone());
         let renewal_error = match running {
-            Some(renewal) => match renewal.join().await {
+            Some(renewal) => match renewal.await {
                 Ok(session) => return Ok(session),
                 Err(error) => Some(error),
             },
@@ -309,28 +285,13 @@ fn report(
 }
 
 /// Props of [`AuthProvider`].
-#[derive(Properties)]
+#[derive(Properties, PartialEq)]
 pub struct AuthProviderProps {
     /// Loaded configuration and discovery.
     pub setup: Rc<AuthSetup>,
-    /// Draws the app with the context, each time the session changes (and when this callback does).
-    pub render: Callback<AuthContext, Html>,
-}
-
-/// Props of a component that needs the session: the context `AuthProvider` drew the app with. Its
-/// comparison is the context's, so the component draws again when the session changes.
-#[derive(Properties, PartialEq)]
-pub struct AuthProps {
-    /// The session's owner.
-    pub auth: AuthContext,
-}
-
-/// The setup is loaded once, so the same one is the same `Rc`: comparing pointers keeps a deep
-/// comparison of the configuration and discovery document out of the bundle.
-impl PartialEq for AuthProviderProps {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.setup, &other.setup) && self.render == other.render
-    }
+    /// What reads the session through [`use_auth`]: the whole app.
+    #[prop_or_default]
+    pub children: Html,
 }
 
 /// Memory storage, a reloaded page: asks the open tabs first, then the provider through the frame.
@@ -443,8 +404,8 @@ fn follow_other_tabs(
 }
 
 /// Owns the auth state: restores the stored session synchronously so the first render is right
-/// (memory storage: asks the other tabs and the provider), follows what other tabs store, and runs
-/// the renewal scheduler.
+/// (memory storage: asks the other tabs and the provider), follows what other tabs store, and
+/// provides the [`AuthContext`] to its children.
 #[function_component]
 pub fn AuthProvider(props: &AuthProviderProps) -> Html {
     let memory = props.setup.config.token_storage == TokenStorage::Memory;
@@ -470,6 +431,15 @@ pub fn AuthProvider(props: &AuthProviderProps) -> Html {
             move || drop(listeners)
         });
     }
-    use_renewal_scheduler(&context);
-    props.render.emit(context)
+    html! {
+        <ContextProvider<AuthContext> {context}>
+            { props.children.clone() }
+        </ContextProvider<AuthContext>>
+    }
+}
+
+/// The session's owner, from any component under [`AuthProvider`].
+#[hook]
+pub fn use_auth() -> AuthContext {
+    use_context::<AuthContext>().expect("use_auth() is called by a component under <AuthProvider>")
 }

@@ -1,10 +1,10 @@
-//! The renewal scheduler, a hook `AuthProvider` runs itself (no component to remember to mount):
-//! it turns the pure plan (`schedule::plan`) into one gloo `Timeout`, held in a ref and dropped to
-//! cancel. It re-plans whenever the session, the renewal state or the failures
-//! change, when the timer fires, and when the page becomes visible, gains focus, comes back
-//! online or is restored from the back-forward cache — so a throttled background tab or a laptop
-//! that slept past the due time renews at once on wake. A wait longer than `setTimeout` allows is
-//! split: the timer wakes early, re-plans, and sleeps again.
+//! `<RenewalScheduler />`, mounted once under `AuthProvider`: it reads the session with `use_auth`
+//! and turns the pure plan (`schedule::plan`) into one gloo `Timeout`, held in a ref and dropped to
+//! cancel. It re-plans whenever the session, the renewal state or the failures change, when the
+//! timer fires, and when the page becomes visible, gains focus, comes back online or is restored
+//! from the back-forward cache — so a throttled background tab or a laptop that slept past the due
+//! time renews at once on wake. A wait longer than `setTimeout` allows is split: the timer wakes
+//! early, re-plans, and sleeps again. It draws nothing.
 
 use std::rc::Rc;
 
@@ -13,7 +13,7 @@ use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
 use super::browser::env::now_ms;
-use super::context::AuthContext;
+use super::context::{use_auth, AuthContext};
 use super::model::Trigger;
 use super::protocol::schedule::{wake_delay_ms, Plan};
 
@@ -32,9 +32,17 @@ fn debug(message: &str) {
     web_sys::console::debug_1(&message.into());
 }
 
+/// Renews the session of the [`AuthContext`] it is mounted under, before its access token expires.
+#[function_component]
+pub fn RenewalScheduler() -> Html {
+    let auth = use_auth();
+    use_renewal_scheduler(&auth);
+    Html::default()
+}
+
 /// Keeps the renewal timer of `auth`'s session: one `Timeout` at a time, re-planned on every change.
 #[hook]
-pub fn use_renewal_scheduler(auth: &AuthContext) {
+fn use_renewal_scheduler(auth: &AuthContext) {
     let auth = auth.clone();
     let tick = use_reducer(Tick::default);
     let timer = use_mut_ref(|| None::<Timeout>);

@@ -3,41 +3,30 @@
 //! to the page the user was on. An error response is shown, not swallowed, and never touches a live session.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use crate::auth::browser::redirect;
-use crate::auth::{AuthContext, AuthError};
-use crate::router::{link, Route, Router};
-use crate::widgets::login::login;
-
-/// The login completion page's props: the session's owner, which completes the login, and the
-/// router, to return to the page the user was on.
-#[derive(Properties, PartialEq)]
-pub struct CallbackProps {
-    /// The session's owner.
-    pub auth: AuthContext,
-    /// The app's router.
-    pub router: Router,
-}
+use crate::auth::{use_auth, AuthError};
+use crate::route::Route;
+use crate::widgets::login::Login;
 
 /// Login completion page.
 #[function_component]
-pub fn Callback(props: &CallbackProps) -> Html {
-    let auth = props.auth.clone();
-    let router = props.router.clone();
+pub fn Callback() -> Html {
+    let auth = use_auth();
+    let navigator = use_navigator();
     let error = use_state(|| None::<AuthError>);
     {
-        let (auth, router, error) = (auth.clone(), router.clone(), error.clone());
+        let (auth, error) = (auth.clone(), error.clone());
         use_effect_with((), move |()| {
             // `main` took the answer out of the address bar before the app started.
             let answer = redirect::take().unwrap_or_default();
             wasm_bindgen_futures::spawn_local(async move {
                 match auth.complete_login(&answer.hash, &answer.search).await {
-                    Ok(return_to) => {
-                        // Only same-app paths: never an open redirect.
-                        let safe = return_to.starts_with('/') && !return_to.starts_with("//");
-                        let route = if safe { Route::recognize(&return_to) } else { Route::Home };
-                        router.replace(if route == Route::NotFound { Route::Home } else { route });
-                    }
+                    Ok(return_to) => match navigator {
+                        Some(navigator) => navigator.replace(&Route::after_login(&return_to)),
+                        None => web_sys::console::error_1(&"callback: rendered outside the router".into()),
+                    },
                     Err(e) => error.set(Some(e)),
                 }
             });
@@ -47,14 +36,14 @@ pub fn Callback(props: &CallbackProps) -> Html {
         (None, _) => {
             html! { <section class="panel" aria-busy="true"><p role="status">{ "Completing login…" }</p></section> }
         }
-        (Some(_), false) => login(&auth),
+        (Some(_), false) => html! { <Login /> },
         (Some(e), true) => html! {
             <section class="panel">
                 <div class="notice error" role="alert">
                     <p><strong>{ "That login response was refused; your current session is unchanged." }</strong></p>
                     <p class="detail">{ e.to_string() }</p>
                 </div>
-                { link(&router, Route::Home, false, html! { "Back to the app" }) }
+                <Link<Route> to={Route::Home}>{ "Back to the app" }</Link<Route>>
             </section>
         },
     }

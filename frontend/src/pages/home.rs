@@ -2,13 +2,14 @@
 
 use yew::prelude::*;
 
-use crate::auth::{AuthContext, AuthState};
-use crate::widgets::login::login;
+use crate::auth::{use_auth, AuthState};
+use crate::widgets::login::Login;
 use crate::widgets::renewal_status::RenewalStatus;
 
-/// The landing page. A function of the shell's `auth`, not a component: it has no state of its
-/// own, and each component type costs ~1 KB of wasm. The status panel keeps its own clock.
-pub fn home(auth: &AuthContext) -> Html {
+/// The landing page.
+#[function_component]
+pub fn Home() -> Html {
+    let auth = use_auth();
     html! {
         <>
             <h1>{ "Token Renewal" }</h1>
@@ -20,13 +21,13 @@ pub fn home(auth: &AuthContext) -> Html {
                 <p role="status" class="signed-in">
                     { "You are logged in as " }<strong data-testid="user-name">{ session.display_name().to_owned() }</strong>{ "." }
                 </p>
-                <RenewalStatus auth={auth.clone()} />
+                <RenewalStatus />
             } else if auth.state == AuthState::Restoring {
                 <section class="panel" aria-busy="true">
                     <p role="status">{ "Restoring your session from another tab or the identity provider…" }</p>
                 </section>
             } else {
-                { login(auth) }
+                <Login />
             }
         </>
     }

@@ -1,5 +1,5 @@
-//! The routed pages. They read state from the `AuthContext` they are given, ask it for actions, and call the API
-//! through `api`; none parses a token.
+//! The routed pages, one component per `Route`. They read the session with `use_auth`, ask it for
+//! actions, and call the API through `api`; none parses a token.
 
 pub mod callback;
 pub mod home;

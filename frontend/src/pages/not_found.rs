@@ -1,15 +1,17 @@
 //! The page for unknown routes.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
-use crate::router::{link, Route, Router};
+use crate::route::Route;
 
 /// 404 page.
-pub fn not_found(router: &Router) -> Html {
+#[function_component]
+pub fn NotFound() -> Html {
     html! {
         <section class="panel">
             <h1>{ "Page not found" }</h1>
-            <p>{ "There is nothing at this address. " }{ link(router, Route::Home, false, html! { "Go home" }) }</p>
+            <p>{ "There is nothing at this address. " }<Link<Route> to={Route::Home}>{ "Go home" }</Link<Route>></p>
         </section>
     }
 }

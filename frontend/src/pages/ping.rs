@@ -1,4 +1,4 @@
-//! Ping: call the public, private and scoped API routes with the bearer token and show the JSON
+//! Ping: call the public, private and scoped API routes with the access token and show the JSON
 //! or the error the server gave.
 
 use std::rc::Rc;
@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::api::{self, Endpoint};
-use crate::auth::AuthProps;
+use crate::auth::use_auth;
 
 /// Latest outcome per endpoint; a reducer so concurrent calls never overwrite each other.
 #[derive(Default, PartialEq)]
@@ -23,8 +23,8 @@ impl Reducible for Results {
 
 /// API playground.
 #[function_component]
-pub fn Ping(props: &AuthProps) -> Html {
-    let auth = props.auth.clone();
+pub fn Ping() -> Html {
+    let auth = use_auth();
     let results = use_reducer(Results::default);
     let signed_in = auth.session().is_some();
     let button = |endpoint: Endpoint| {
@@ -33,7 +33,9 @@ pub fn Ping(props: &AuthProps) -> Html {
             let (auth, results) = (auth_for_click.clone(), results_for_click.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let outcome = api::call(&auth, endpoint).await;
-                let text = outcome.map(|v| v.pretty()).map_err(|e| e.to_string());
+                let text = outcome.map_err(|e| e.to_string()).and_then(|v| {
+                    serde_json::to_string_pretty(&v).map_err(|_| "the answer cannot be shown".to_owned())
+                });
                 results.dispatch((endpoint.path(), text));
             });
         });

@@ -2,18 +2,18 @@
 //! like every authorised call), falling back to the ID token's claims when that call fails, plus
 //! every ID-token claim.
 
-use crate::auth::protocol::json::Json as Value;
 use yew::prelude::*;
 
 use crate::api;
-use crate::auth::AuthProps;
-use crate::widgets::login::login;
+use crate::auth::protocol::userinfo::UserInfo;
+use crate::auth::use_auth;
+use crate::widgets::login::Login;
 
 /// The user's profile page.
 #[function_component]
-pub fn Profile(props: &AuthProps) -> Html {
-    let auth = props.auth.clone();
-    let userinfo = use_state(|| None::<Result<Value, String>>);
+pub fn Profile() -> Html {
+    let auth = use_auth();
+    let userinfo = use_state(|| None::<Result<UserInfo, String>>);
     let token = auth.session().map(|s| s.access_token.clone());
     {
         let (userinfo, auth) = (userinfo.clone(), auth.clone());
@@ -27,24 +27,25 @@ pub fn Profile(props: &AuthProps) -> Html {
         });
     }
     let Some(session) = auth.session() else {
-        return html! { <><h1>{ "Profile" }</h1>{ login(&auth) }</> };
+        return html! { <><h1>{ "Profile" }</h1><Login /></> };
     };
-    let claims = session.claims.all.clone();
-    let (source, profile) = match &*userinfo {
-        Some(Ok(info)) => ("from /userinfo", info.clone()),
-        Some(Err(_)) | None => ("from the ID token", claims.clone()),
+    let claims = &session.claims;
+    let (source, name, email, picture) = match &*userinfo {
+        Some(Ok(info)) => ("from /userinfo", &info.name, &info.email, &info.picture),
+        Some(Err(_)) | None => ("from the ID token", &claims.name, &claims.email, &claims.picture),
     };
-    let field = |name: &str| profile.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let (name, email) = (name.clone().unwrap_or_default(), email.clone().unwrap_or_default());
+    let all = serde_json::to_string_pretty(&claims.all).unwrap_or_else(|_| "the claims cannot be shown".to_owned());
     html! {
         <>
             <h1>{ "Profile" }</h1>
             <section class="panel profile" aria-labelledby="profile-name">
-                if !field("picture").is_empty() {
-                    <img src={field("picture")} alt={format!("Picture of {}", field("name"))} width="96" height="96" />
+                if let Some(picture) = picture.clone().filter(|p| !p.is_empty()) {
+                    <img src={picture} alt={format!("Picture of {name}")} width="96" height="96" />
                 }
                 <div>
-                    <h2 id="profile-name" data-testid="profile-name">{ field("name") }</h2>
-                    <p data-testid="profile-email">{ field("email") }</p>
+                    <h2 id="profile-name" data-testid="profile-name">{ name.clone() }</h2>
+                    <p data-testid="profile-email">{ email }</p>
                     <p class="hint">{ format!("Profile {source}.") }</p>
                     if let Some(Err(e)) = &*userinfo {
                         <p class="notice warn">{ format!("/userinfo failed ({e}); showing the ID token's claims.") }</p>
@@ -53,7 +54,7 @@ pub fn Profile(props: &AuthProps) -> Html {
             </section>
             <section class="panel">
                 <h2>{ "ID token claims" }</h2>
-                <pre data-testid="claims">{ claims.pretty() }</pre>
+                <pre data-testid="claims">{ all }</pre>
             </section>
         </>
     }

@@ -2,24 +2,24 @@
 
 use yew::prelude::*;
 
-use crate::auth::{AuthContext, AuthError, AuthState};
-use crate::widgets::nav::current_path;
+use crate::auth::{use_auth, AuthError, AuthState};
+use crate::hooks::use_return_path;
 
 /// Shown wherever a session is needed and there is none.
-///
-/// A function of the page's `auth`, not a component: the three pages that show it already hold
-/// the context, and each component type costs ~1 KB of wasm.
-pub fn login(auth: &AuthContext) -> Html {
-    let onclick = {
-        let auth = auth.clone();
-        Callback::from(move |_| auth.login(&current_path()))
-    };
+#[function_component]
+pub fn Login() -> Html {
+    let auth = use_auth();
+    let return_to = use_return_path();
     let reason: Option<(&str, &AuthError)> = match &auth.state {
         AuthState::Ended(e) => Some(("Your session has ended at the identity provider. Please log in again.", e)),
         AuthState::Failed(e @ AuthError::ForeignSession) => Some(("Your stored session was not accepted.", e)),
         AuthState::Failed(e) => Some(("Login did not complete.", e)),
         AuthState::NotRestored(e) => Some(("Your session could not be restored after the reload.", e)),
         _ => None,
+    };
+    let onclick = {
+        let auth = auth.clone();
+        Callback::from(move |_| auth.login(&return_to))
     };
     html! {
         <section class="panel login" aria-labelledby="login-title">

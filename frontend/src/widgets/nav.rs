@@ -1,19 +1,28 @@
 //! The navigation bar: links, and the auth buttons that fit the current state.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
-use crate::auth::{AuthContext, Trigger};
-use crate::router::{link, Route, Router};
+use crate::auth::{use_auth, Trigger};
+use crate::hooks::use_return_path;
+use crate::route::Route;
 
-/// Top navigation. A function of the shell's `auth` and `router`, not a component: it has no state
-/// of its own, and each component type costs ~1 KB of wasm.
-pub fn nav(auth: &AuthContext, router: &Router) -> Html {
+/// Top navigation.
+#[function_component]
+pub fn Nav() -> Html {
+    let auth = use_auth();
+    let route = use_route::<Route>();
+    let return_to = use_return_path();
     let item = |to: Route, label: &'static str| {
-        let current = router.route == to;
-        let label = html! { <span aria-current={current.then_some("page")}>{ label }</span> };
-        html! { <li>{ link(router, to, current, label) }</li> }
+        let current = route == Some(to);
+        html! {
+            <li>
+                <Link<Route> {to} classes={classes!(current.then_some("active"))}>
+                    <span aria-current={current.then_some("page")}>{ label }</span>
+                </Link<Route>>
+            </li>
+        }
     };
-    let signed_in = auth.session().is_some();
     let renew = {
         let auth = auth.clone();
         Callback::from(move |_| auth.renew(Trigger::Manual))
@@ -24,7 +33,7 @@ pub fn nav(auth: &AuthContext, router: &Router) -> Html {
     };
     let login = {
         let auth = auth.clone();
-        Callback::from(move |_| auth.login(&current_path()))
+        Callback::from(move |_| auth.login(&return_to))
     };
     html! {
         <header class="navbar">
@@ -36,7 +45,7 @@ pub fn nav(auth: &AuthContext, router: &Router) -> Html {
                     { item(Route::Ping, "Ping API") }
                 </ul>
                 <div class="actions">
-                    if signed_in {
+                    if auth.session().is_some() {
                         <button type="button" onclick={renew} disabled={auth.is_renewing()}>
                             { if auth.is_renewing() { "Renewing…" } else { "Renew Token" } }
                         </button>
@@ -47,17 +56,5 @@ pub fn nav(auth: &AuthContext, router: &Router) -> Html {
                 </div>
             </nav>
         </header>
-    }
-}
-
-/// Path (and query) of the current page, to come back to after login.
-pub fn current_path() -> String {
-    let location = web_sys::window().map(|w| w.location());
-    let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_else(|| "/".into());
-    let search = location.and_then(|l| l.search().ok()).unwrap_or_default();
-    if path == "/callback" {
-        "/".into()
-    } else {
-        format!("{path}{search}")
     }
 }

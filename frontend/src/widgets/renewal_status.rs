@@ -8,17 +8,17 @@ use yew::prelude::*;
 use crate::auth::protocol::config::Flow;
 use crate::auth::protocol::paths::FrameStatus;
 use crate::auth::protocol::schedule::Plan;
-use crate::auth::{AuthProps, Trigger};
+use crate::auth::{use_auth, Trigger};
 use crate::format::{clock_time, epoch_ms_text, iso_time, relative};
-use crate::hooks::use_now;
-use crate::widgets::nav::current_path;
-use crate::widgets::timeline::timeline;
+use crate::hooks::{use_now, use_return_path};
+use crate::widgets::timeline::Timeline;
 
 /// Status panel for a signed-in user.
 #[function_component]
-pub fn RenewalStatus(props: &AuthProps) -> Html {
-    let auth = props.auth.clone();
+pub fn RenewalStatus() -> Html {
+    let auth = use_auth();
     let now = use_now(1000);
+    let return_to = use_return_path();
     let Some(session) = auth.session() else {
         return html! {};
     };
@@ -67,7 +67,7 @@ pub fn RenewalStatus(props: &AuthProps) -> Html {
     };
     let login = {
         let auth = auth.clone();
-        Callback::from(move |_| auth.login(&current_path()))
+        Callback::from(move |_| auth.login(&return_to))
     };
     html! {
         <section class="panel status" aria-labelledby="status-title">
@@ -97,7 +97,7 @@ pub fn RenewalStatus(props: &AuthProps) -> Html {
                 <dt>{ "Failed attempts in a row" }</dt>
                 <dd data-testid="attempts">{ auth.failures.count }</dd>
             </dl>
-            { timeline(&auth.history, now) }
+            <Timeline history={auth.history.clone()} {now} />
             if expired && !auth.is_renewing() {
                 <div class="notice warn" role="alert">
                     <p><strong>{ "Your access token has expired and could not be renewed." }</strong></p>

@@ -10,8 +10,8 @@ use crate::format::clock_time;
 const WIDTH: f64 = 600.0;
 const ROW: f64 = 18.0;
 
-/// An SVG coordinate in tenths, written with integer formatting: float printing would add ~10 KB
-/// of formatting code to the bundle for a picture that needs no more precision.
+/// An SVG coordinate, to a tenth of a unit (the picture needs no more), written as whole tenths so
+/// that no float formatting is needed.
 fn coord(value: f64) -> String {
     let tenths = (value * 10.0).round() as i64;
     let sign = if tenths < 0 { "-" } else { "" };
@@ -19,9 +19,8 @@ fn coord(value: f64) -> String {
     format!("{sign}{}.{}", tenths / 10, tenths % 10)
 }
 
-/// The picture's geometry as SVG path data, one path per kind of mark: four paths rather than two
-/// rectangles and a line per token, with the geometry a pure function that has tests of its own
-/// (the bundle is ~0.1 KB smaller for it, gzip).
+/// The picture's geometry as SVG path data, one path per kind of mark, a pure function with tests
+/// of its own.
 #[derive(Debug, PartialEq)]
 struct Marks {
     /// Each token's bar from issue to expiry.
@@ -61,11 +60,20 @@ fn marks(history: &[LifetimeRecord], now: f64) -> Option<Marks> {
     Some(Marks { spans, used, renewed, now, height })
 }
 
-/// Token-lifetime timeline of `history` (oldest first) at `now` (epoch ms). A function, not a
-/// component: it is drawn again every second with the status around it anyway, and each component
-/// type costs ~1 KB of wasm.
-pub fn timeline(history: &[LifetimeRecord], now: f64) -> Html {
-    let Some(marks) = marks(history, now) else { return html! {} };
+/// Props of [`Timeline`].
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    /// Recent token lifetimes, oldest first.
+    pub history: Vec<LifetimeRecord>,
+    /// Now (epoch ms): where the red line goes.
+    pub now: f64,
+}
+
+/// Token-lifetime timeline of `history` at `now`.
+#[function_component]
+pub fn Timeline(props: &TimelineProps) -> Html {
+    let TimelineProps { history, now } = props;
+    let Some(marks) = marks(history, *now) else { return html! {} };
     let summary = history
         .iter()
         .map(|l| match l.replaced_at {

@@ -3,7 +3,7 @@
 //! new tab starts without asking the provider. Nothing here is written to any storage.
 
 use gloo_events::EventListener;
-use js_sys::{Object, Reflect};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
@@ -29,70 +29,51 @@ pub enum Message {
     Hello,
 }
 
+/// A message as it travels: JSON text. The session goes as its stored values; the receiving tab
+/// decodes its ID token again (it was verified by the tab that committed it).
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum Wire {
+    Hello,
+    Session {
+        generation: u64,
+        access_token: String,
+        id_token: String,
+        expires_at: f64,
+        refresh_token: Option<String>,
+        bound: bool,
+        frame: FrameStatus,
+    },
+}
+
 fn channel() -> Result<BroadcastChannel, AuthError> {
     BroadcastChannel::new(CHANNEL).map_err(|_| AuthError::Browser("BroadcastChannel is unavailable".into()))
 }
 
-fn frame_name(frame: FrameStatus) -> &'static str {
-    match frame {
-        FrameStatus::Unknown => "unknown",
-        FrameStatus::Works => "works",
-        FrameStatus::Blocked => "blocked",
-    }
-}
-
-/// The frame status a stored or posted name stands for.
-pub fn frame_from(name: &str) -> FrameStatus {
-    match name {
-        "works" => FrameStatus::Works,
-        "blocked" => FrameStatus::Blocked,
-        _ => FrameStatus::Unknown,
-    }
-}
-
-fn encode(message: &Message) -> Result<JsValue, JsValue> {
-    let data = Object::new();
-    match message {
-        Message::Hello => {
-            Reflect::set(&data, &"type".into(), &"hello".into())?;
-        }
-        Message::Session { session, generation, frame } => {
-            for (key, value) in [
-                ("type", JsValue::from("session")),
-                ("generation", JsValue::from(*generation as f64)),
-                ("access_token", JsValue::from(session.access_token.as_str())),
-                ("id_token", JsValue::from(session.id_token.as_str())),
-                ("expires_at", JsValue::from(session.expires_at)),
-                ("refresh_token", session.refresh_token.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
-                ("bound", JsValue::from_bool(session.bound)),
-                ("frame", JsValue::from(frame_name(*frame))),
-            ] {
-                Reflect::set(&data, &key.into(), &value)?;
-            }
-        }
-    }
-    Ok(data.into())
+fn encode(message: &Message) -> Result<String, serde_json::Error> {
+    let wire = match message {
+        Message::Hello => Wire::Hello,
+        Message::Session { session, generation, frame } => Wire::Session {
+            generation: *generation,
+            access_token: session.access_token.clone(),
+            id_token: session.id_token.clone(),
+            expires_at: session.expires_at,
+            refresh_token: session.refresh_token.clone(),
+            bound: session.bound,
+            frame: *frame,
+        },
+    };
+    serde_json::to_string(&wire)
 }
 
 fn decode(data: &JsValue) -> Option<Message> {
-    let text = |key: &str| Reflect::get(data, &key.into()).ok().and_then(|v| v.as_string());
-    let number = |key: &str| Reflect::get(data, &key.into()).ok().and_then(|v| v.as_f64());
-    match text("type")?.as_str() {
-        "hello" => Some(Message::Hello),
-        "session" => {
-            let session = Session::from_parts(text("access_token")?, text("id_token")?, number("expires_at")?).ok()?;
-            let generation = number("generation").filter(|g| g.is_finite() && *g >= 0.0)? as u64;
-            Some(Message::Session {
-                session: Box::new(
-                    session
-                        .with_refresh_token(text("refresh_token"))
-                        .with_binding(Reflect::get(data, &"bound".into()).ok().and_then(|v| v.as_bool()) == Some(true)),
-                ),
-                generation,
-                frame: frame_from(&text("frame").unwrap_or_default()),
-            })
+    match serde_json::from_str(&data.as_string()?).ok()? {
+        Wire::Hello => Some(Message::Hello),
+        Wire::Session { generation, access_token, id_token, expires_at, refresh_token, bound, frame } => {
+            let session = Session::from_parts(access_token, id_token, expires_at).ok()?;
+            let session = session.with_refresh_token(refresh_token).with_binding(bound);
+            Some(Message::Session { session: Box::new(session), generation, frame })
         }
-        _ => None,
     }
 }
 
@@ -100,7 +81,8 @@ fn decode(data: &JsValue) -> Option<Message> {
 pub fn post(message: &Message) -> Result<(), AuthError> {
     let data = encode(message).map_err(|_| AuthError::Browser("cannot build a tab message".into()))?;
     let channel = channel()?;
-    let posted = channel.post_message(&data).map_err(|_| AuthError::Browser("cannot post to other tabs".into()));
+    let posted =
+        channel.post_message(&JsValue::from(data)).map_err(|_| AuthError::Browser("cannot post to other tabs".into()));
     channel.close();
     posted
 }

@@ -4,9 +4,11 @@
 //! Log Out. Proofs are built by `protocol::dpop` and signed here. Servers may ask for a nonce
 //! (`DPoP-Nonce`): the last one each origin gave is remembered and put in the next proof.
 
-use crate::auth::protocol::base64url;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -34,8 +36,8 @@ thread_local! {
     /// The key as this page last read it, and the generation then: a login or logout (in any tab)
     /// starts a new generation and may have replaced or deleted the key, so the copy is read again.
     static KEY: RefCell<Option<(u64, DpopKey)>> = const { RefCell::new(None) };
-    /// The last DPoP nonce each origin gave, by origin (two or three: a list).
-    static NONCES: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+    /// The last DPoP nonce each origin gave, by origin.
+    static NONCES: RefCell<BTreeMap<String, String>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 fn subtle() -> Result<web_sys::SubtleCrypto, AuthError> {
@@ -126,8 +128,7 @@ pub async fn forget() -> Result<(), AuthError> {
 /// server's last nonce if it gave one.
 pub async fn proof(key: &DpopKey, htm: &str, url: &str, access_token: Option<&str>) -> Result<String, AuthError> {
     let jti = random_token()?;
-    let nonce =
-        origin_of(url).and_then(|o| NONCES.with(|n| n.borrow().iter().find(|(k, _)| *k == o).map(|(_, v)| v.clone())));
+    let nonce = origin_of(url).and_then(|origin| NONCES.with(|n| n.borrow().get(&origin).cloned()));
     let claims =
         Claims { jti: &jti, htm, htu: url, iat: (now_ms() / 1000.0) as i64, access_token, nonce: nonce.as_deref() };
     let input = rules::signing_input(&key.jwk, &claims)
@@ -136,24 +137,11 @@ pub async fn proof(key: &DpopKey, htm: &str, url: &str, access_token: Option<&st
     let data = input.as_bytes();
     let promise = subtle()?.sign_with_object_and_u8_array(&algorithm, &key.private, data).map_err(js_error("sign"))?;
     let signature = Uint8Array::new(&JsFuture::from(promise).await.map_err(js_error("sign"))?).to_vec();
-    Ok(format!("{input}.{}", base64url::encode(signature)))
+    Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
 }
 
 /// Remembers the `DPoP-Nonce` a server at `url`'s origin sent; `true` if it is new (worth a retry).
 pub fn remember_nonce(url: &str, nonce: &str) -> bool {
     let Some(origin) = origin_of(url) else { return false };
-    NONCES.with(|n| {
-        let mut nonces = n.borrow_mut();
-        match nonces.iter_mut().find(|(o, _)| *o == origin) {
-            Some((_, old)) if old == nonce => false,
-            Some((_, old)) => {
-                nonce.clone_into(old);
-                true
-            }
-            None => {
-                nonces.push((origin, nonce.to_owned()));
-                true
-            }
-        }
-    })
+    NONCES.with(|n| n.borrow_mut().insert(origin, nonce.to_owned()).as_deref() != Some(nonce))
 }

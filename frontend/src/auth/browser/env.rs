@@ -1,7 +1,9 @@
 //! The clock, randomness and the window, the three things every effect needs, each failing with a
 //! typed error instead of a panic when the page has no window (a worker, a test harness).
 
-use crate::auth::protocol::base64url;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
 use crate::auth::protocol::error::AuthError;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -42,7 +44,7 @@ pub fn random_token() -> Result<String, AuthError> {
         .map_err(js_error("crypto"))?
         .get_random_values_with_u8_array(&mut bytes)
         .map_err(js_error("getRandomValues"))?;
-    Ok(base64url::encode(bytes))
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Uniform random in [0, 1), for backoff jitter.

@@ -3,11 +3,12 @@
 //! carries a bearer token, or a DPoP-bound token with its proof (RFC 9449 §7); a server asking for a
 //! DPoP nonce is reported as such, so the caller can answer it once.
 
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::auth::protocol::error::AuthError;
-use crate::auth::protocol::json::{self, Json};
+use crate::auth::protocol::error::{shown, AuthError, MAX_DESCRIPTION_CHARS};
 
 /// Largest body read as JSON: discovery, key sets and API answers are a few KB.
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;
@@ -115,14 +116,20 @@ pub async fn fetch(method: &str, url: &str, headers: &[(&str, &str)], body: Opti
     Ok(Answer { response: answer.unchecked_into() })
 }
 
-/// The JSON of a body, if it is JSON (and not larger than [`MAX_JSON_BYTES`]).
-async fn body_json(response: &Answer) -> Option<Json> {
-    let text = response.text().await.ok()?;
-    (text.len() <= MAX_JSON_BYTES).then(|| json::parse(&text).ok()).flatten()
+/// The body of an answer, if it came whole and is not larger than [`MAX_JSON_BYTES`].
+async fn body_text(response: &Answer) -> Option<String> {
+    response.text().await.ok().filter(|text| text.len() <= MAX_JSON_BYTES)
 }
 
-/// GETs `url` (with a credential when given) and parses the JSON body.
-pub async fn get_json(url: &str, credential: Option<Credential<'_>>) -> Result<Json, HttpError> {
+/// An error answer's explanation (RFC 6750 §3, RFC 6749 §5.2).
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// GETs `url` (with a credential when given): the body of a 2xx answer, or why there is none.
+async fn get_text(url: &str, credential: Option<Credential<'_>>) -> Result<String, HttpError> {
     let authorization;
     let mut headers: Vec<(&str, &str)> = Vec::new();
     match &credential {
@@ -142,18 +149,19 @@ pub async fn get_json(url: &str, credential: Option<Credential<'_>>) -> Result<J
     if !response.ok() {
         let status = response.status();
         let challenge = response.header("www-authenticate").unwrap_or_default();
-        if let Some(nonce) =
-            response.header("dpop-nonce").filter(|_| auth_rules::split_once(&challenge, "use_dpop_nonce").is_some())
-        {
+        if let Some(nonce) = response.header("dpop-nonce").filter(|_| challenge.contains("use_dpop_nonce")) {
             return Err(HttpError::DpopNonce(nonce));
         }
-        let body = body_json(&response).await;
-        let field = |name: &str| body.as_ref().and_then(|b| b.get(name)).and_then(|v| v.as_str()).map(str::to_owned);
+        let body = body_text(&response).await.and_then(|text| serde_json::from_str::<ErrorBody>(&text).ok());
         let message =
-            field("error_description").or_else(|| field("error")).unwrap_or_else(|| response.response.status_text());
-        let message =
-            crate::auth::protocol::error::shown(&message, crate::auth::protocol::error::MAX_DESCRIPTION_CHARS);
-        return Err(HttpError::Status { status, message });
+            body.and_then(|b| b.error_description.or(b.error)).unwrap_or_else(|| response.response.status_text());
+        return Err(HttpError::Status { status, message: shown(&message, MAX_DESCRIPTION_CHARS) });
     }
-    body_json(&response).await.ok_or(HttpError::Body)
+    body_text(&response).await.ok_or(HttpError::Body)
+}
+
+/// GETs `url` (with a credential when given) and reads the JSON body as `T`.
+pub async fn get_json<T: DeserializeOwned>(url: &str, credential: Option<Credential<'_>>) -> Result<T, HttpError> {
+    let text = get_text(url, credential).await?;
+    serde_json::from_str(&text).map_err(|_| HttpError::Body)
 }

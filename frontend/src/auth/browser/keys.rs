@@ -8,59 +8,49 @@
 //!   new keys), and a still-unknown `kid` is an error.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use js_sys::{Array, Object, Reflect};
+use serde::Deserialize;
+use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::CryptoKey;
 
 use super::env::{js_error, window};
 use crate::auth::protocol::error::{AuthError, TokenError};
-use crate::auth::protocol::json::Json;
 use crate::auth::protocol::jwt::Jwt;
 
-/// One key of a JWKS, as far as RS256 needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A JWKS as the issuer publishes it (RFC 7517 §5): its keys are read one by one, so one the app
+/// cannot read does not take the others with it.
+#[derive(Deserialize)]
+struct Published {
+    keys: Vec<Value>,
+}
+
+/// One key of a JWKS, as far as RS256 needs it (RFC 7517 §4, RFC 7518 §6.3).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct Jwk {
     /// Key type; only "RSA" is used.
     pub kty: String,
     /// Key id.
+    #[serde(default)]
     pub kid: Option<String>,
     /// Modulus (base64url).
+    #[serde(default)]
     pub n: Option<String>,
     /// Exponent (base64url).
+    #[serde(default)]
     pub e: Option<String>,
     /// `use`: `sig`, or absent.
+    #[serde(default, rename = "use")]
     pub use_: Option<String>,
     /// `alg`: `RS256`, or absent.
+    #[serde(default)]
     pub alg: Option<String>,
     /// `key_ops`: must allow `verify` when present.
+    #[serde(default)]
     pub key_ops: Option<Vec<String>>,
-}
-
-impl Jwk {
-    /// Reads one key; `None` when a member the app uses has the wrong type.
-    pub fn from_json(key: &Json) -> Option<Self> {
-        let text = |name: &str| match key.get(name) {
-            None | Some(Json::Null) => Some(None),
-            Some(value) => value.as_str().map(|t| Some(t.to_owned())),
-        };
-        let key_ops = match key.get("key_ops") {
-            None | Some(Json::Null) => None,
-            Some(value) => {
-                Some(value.as_array()?.iter().map(|op| op.as_str().map(str::to_owned)).collect::<Option<_>>()?)
-            }
-        };
-        Some(Self {
-            kty: key.get("kty")?.as_str()?.to_owned(),
-            kid: text("kid")?,
-            n: text("n")?,
-            e: text("e")?,
-            use_: text("use")?,
-            alg: text("alg")?,
-            key_ops,
-        })
-    }
 }
 
 /// How long a fetched key set is trusted before it is fetched again (the backend's default
@@ -69,15 +59,12 @@ pub const MAX_AGE_MS: f64 = 600_000.0;
 
 /// The keys of a set that may verify a token, by `kid`: readable, allowed by
 /// `auth_rules::verifies_rs256`, with both RSA parameters, and a `kid` published once.
-pub fn usable(keys: &[Json]) -> Vec<(String, Jwk)> {
+pub fn usable(keys: &[Value]) -> Vec<(String, Jwk)> {
     // Each key read on its own, so one the app cannot read does not take the others with it.
-    let readable: Vec<Jwk> = keys.iter().filter_map(Jwk::from_json).collect();
-    let twice: Vec<String> = auth_rules::duplicated_kids(readable.iter().filter_map(|k| k.kid.as_deref()))
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let readable: Vec<Jwk> = keys.iter().filter_map(|key| Jwk::deserialize(key).ok()).collect();
+    let twice = auth_rules::duplicated_kids(readable.iter().filter_map(|k| k.kid.as_deref()));
     readable
-        .into_iter()
+        .iter()
         .filter(|key| {
             let ops: Option<Vec<&str>> = key.key_ops.as_ref().map(|ops| ops.iter().map(String::as_str).collect());
             auth_rules::verifies_rs256(auth_rules::KeyUse {
@@ -88,7 +75,7 @@ pub fn usable(keys: &[Json]) -> Vec<(String, Jwk)> {
             }) && key.n.is_some()
                 && key.e.is_some()
         })
-        .filter_map(|key| Some((key.kid.clone().filter(|kid| !twice.contains(kid))?, key)))
+        .filter_map(|key| Some((key.kid.clone().filter(|kid| !twice.contains(kid.as_str()))?, key.clone())))
         .collect()
 }
 
@@ -96,8 +83,8 @@ pub fn usable(keys: &[Json]) -> Vec<(String, Jwk)> {
 struct KeySet {
     uri: String,
     fetched_at: f64,
-    /// By kid; a handful of keys, so a list (a hash map is code the bundle does not need).
-    keys: Vec<(String, CryptoKey)>,
+    /// By kid.
+    keys: BTreeMap<String, CryptoKey>,
 }
 
 thread_local! {
@@ -146,17 +133,13 @@ pub async fn verify_with(key: &CryptoKey, jwt: &Jwt) -> Result<(), AuthError> {
 }
 
 async fn refresh(jwks_uri: &str) -> Result<(), AuthError> {
-    let set = super::http::get_json(jwks_uri, None).await.map_err(|e| e.from_provider("JWKS"))?;
-    let listed = set
-        .get("keys")
-        .and_then(Json::as_array)
-        .ok_or(AuthError::BadAnswer { what: "JWKS", detail: "no list of keys".into() })?;
+    let set: Published = super::http::get_json(jwks_uri, None).await.map_err(|e| e.from_provider("JWKS"))?;
     let fetched_at = js_sys::Date::now();
-    let mut keys = Vec::new();
-    for (kid, jwk) in usable(listed) {
+    let mut keys = BTreeMap::new();
+    for (kid, jwk) in usable(&set.keys) {
         // A key WebCrypto refuses (a bad modulus) is skipped: tokens under the others still verify.
         if let Ok(key) = import(&jwk).await {
-            keys.push((kid, key));
+            keys.insert(kid, key);
         }
     }
     KEYS.with(|cache| *cache.borrow_mut() = Some(KeySet { uri: jwks_uri.to_owned(), fetched_at, keys }));
@@ -169,7 +152,7 @@ fn cached(jwks_uri: &str, kid: &str) -> Option<CryptoKey> {
     KEYS.with(|cache| {
         let cache = cache.borrow();
         let set = cache.as_ref().filter(|set| set.uri == jwks_uri && now - set.fetched_at < MAX_AGE_MS)?;
-        set.keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key.clone())
+        set.keys.get(kid).cloned()
     })
 }
 
@@ -196,7 +179,6 @@ mod tests {
     use serde_json::json;
 
     fn kids(keys: serde_json::Value) -> Vec<String> {
-        let keys = crate::auth::protocol::json::parse(&keys.to_string()).expect("json");
         usable(keys.as_array().expect("an array")).into_iter().map(|(kid, _)| kid).collect()
     }
 

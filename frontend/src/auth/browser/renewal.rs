@@ -106,7 +106,7 @@ async fn refresh(
 /// offline) rather than a frame problem. Both are transient: the scheduler retries with backoff.
 async fn diagnose(setup: &AuthSetup, timeout: AuthError) -> AuthError {
     let url = setup.config.discovery_url();
-    let probe = Box::pin(http::get_json(&url, None));
+    let probe = Box::pin(http::get_json::<serde::de::IgnoredAny>(&url, None));
     let limit = gloo_timers::future::TimeoutFuture::new(PROBE_MS);
     let outcome = futures::future::select(probe, limit).await;
     match outcome {

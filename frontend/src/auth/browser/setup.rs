@@ -8,7 +8,6 @@ use wasm_bindgen_futures::JsFuture;
 use super::{http, store};
 use crate::auth::protocol::config::{AuthConfig, Discovery};
 use crate::auth::protocol::error::AuthError;
-use crate::auth::protocol::json::{self, Json};
 
 /// The validated configuration and the provider's endpoints.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +31,7 @@ pub async fn load() -> Result<AuthSetup, AuthError> {
         )));
     }
     let config = AuthConfig::from_json(&body)?;
-    if let Some(setup) = store::cached_discovery(&config.issuer).and_then(|text| kept(&config, &text)) {
+    if let Some(setup) = store::cached_discovery(&config.issuer).and_then(|discovery| kept(&config, discovery)) {
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(error) = fetch(config).await {
                 web_sys::console::debug_1(&format!("discovery refresh: {error}").into());
@@ -69,22 +68,22 @@ async fn config_text() -> Result<(u16, String), AuthError> {
 
 /// The setup from the provider's discovery document, fetched now and kept for the next load.
 async fn fetch(config: AuthConfig) -> Result<AuthSetup, AuthError> {
-    let document =
+    let discovery: Discovery =
         http::get_json(&config.discovery_url(), None).await.map_err(|e| e.from_provider("discovery document"))?;
-    let setup = checked(config, &document)?;
-    store::remember_discovery(&setup.config.issuer, &document.to_text());
+    let setup = checked(config, discovery)?;
+    store::remember_discovery(&setup.config.issuer, &setup.discovery);
     Ok(setup)
 }
 
 /// A discovery document checked against the configuration: the same checks, fetched or kept.
-fn checked(config: AuthConfig, document: &Json) -> Result<AuthSetup, AuthError> {
-    let discovery = config.check_discovery(Discovery::from_json(document)?)?;
+fn checked(config: AuthConfig, discovery: Discovery) -> Result<AuthSetup, AuthError> {
+    let discovery = config.check_discovery(discovery)?;
     Ok(AuthSetup { dpop: config.dpop(&discovery)?, config, discovery })
 }
 
 /// The setup from a kept document, if it still passes every check (else it is forgotten).
-fn kept(config: &AuthConfig, text: &str) -> Option<AuthSetup> {
-    let setup = json::parse(text).ok().and_then(|document| checked(config.clone(), &document).ok());
+fn kept(config: &AuthConfig, discovery: Discovery) -> Option<AuthSetup> {
+    let setup = checked(config.clone(), discovery).ok();
     if setup.is_none() {
         store::forget_discovery();
     }

@@ -11,7 +11,8 @@
 //! - `auth.session`: the seal, `<generation>:<fingerprint>`, written after the tokens, telling
 //!   readers the values are one whole session of that generation (`<generation>:memory` in memory
 //!   storage: a session exists in some tab).
-//! - `auth.frame`: `<generation>:works|blocked`, what the session learned about the silent frame.
+//! - `auth.frame`: `{"generation":…,"frame":"works"|"blocked"}`, what the session learned about the
+//!   silent frame.
 //!
 //! And in IndexedDB, consistent across tabs, the **rotation ledger**: the generation and the
 //! fingerprint of the newest refresh token. A tab presents a refresh token only if it is that one;
@@ -25,19 +26,27 @@
 //!
 //! The login requests this tab has in flight (state, nonce, PKCE verifier, return path, generation)
 //! live in sessionStorage, each usable once.
+//!
+//! All of it goes through gloo-storage: the tutorial's keys and the seal as plain strings through
+//! its raw `Storage`, everything else as serde types. A browser that gives the page no storage at
+//! all (blocked by privacy settings) or refuses writes (a zero quota) gets typed errors, never an
+//! exception: gloo-storage throws when asked for a storage that does not exist, so every access
+//! asks the browser first.
 
 use std::cell::{Cell, RefCell};
 
+use gloo_storage::{LocalStorage, SessionStorage, Storage as _};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
-use super::broadcast::{self, frame_from, Message};
+use super::broadcast::{self, Message};
 use super::env::{now_ms, window};
 use super::idb;
 use super::locks::Held;
-use crate::auth::protocol::config::TokenStorage;
+use crate::auth::protocol::config::{Discovery, TokenStorage};
 use crate::auth::protocol::error::AuthError;
-use crate::auth::protocol::json::{self, object, Json};
 use crate::auth::protocol::paths::FrameStatus;
 use crate::auth::protocol::session::{fingerprint, RawStored, Session, Stored};
 
@@ -91,14 +100,28 @@ fn memory_mode() -> bool {
     MODE.with(Cell::get) == TokenStorage::Memory
 }
 
+/// localStorage, if the browser gives the page one.
 fn local() -> Result<Storage, AuthError> {
-    window()?.local_storage().ok().flatten().ok_or_else(|| AuthError::Browser("localStorage is unavailable".into()))
+    match window()?.local_storage() {
+        Ok(Some(_)) => Ok(LocalStorage::raw()),
+        _ => Err(AuthError::Browser("localStorage is unavailable".into())),
+    }
+}
+
+/// sessionStorage, if the browser gives the page one.
+fn session_storage() -> Result<Storage, AuthError> {
+    match window()?.session_storage() {
+        Ok(Some(_)) => Ok(SessionStorage::raw()),
+        _ => Err(AuthError::Browser("sessionStorage is unavailable".into())),
+    }
+}
+
+fn cannot_write(key: &str) -> AuthError {
+    AuthError::Browser(format!("storage: cannot write {key} (quota or privacy mode)"))
 }
 
 fn set(storage: &Storage, key: &str, value: &str) -> Result<(), AuthError> {
-    storage
-        .set_item(key, value)
-        .map_err(|_| AuthError::Browser(format!("storage: cannot write {key} (quota or privacy mode)")))
+    storage.set_item(key, value).map_err(|_| cannot_write(key))
 }
 
 fn get(storage: &Storage, key: &str) -> Option<String> {
@@ -113,15 +136,44 @@ fn remove(storage: &Storage, keys: &[&str]) {
     }
 }
 
-fn stored_generation(storage: &Storage) -> u64 {
-    get(storage, GENERATION).and_then(|g| g.parse().ok()).unwrap_or(0)
+/// A serde value kept in localStorage: `None` when absent, unreadable, or written by another
+/// version of the app.
+fn local_value<T: DeserializeOwned>(key: &str) -> Option<T> {
+    local().ok()?;
+    LocalStorage::get(key).ok()
+}
+
+fn set_local_value<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<(), AuthError> {
+    local()?;
+    LocalStorage::set(key, value).map_err(|_| cannot_write(key))
+}
+
+fn session_value<T: DeserializeOwned>(key: &str) -> Option<T> {
+    session_storage().ok()?;
+    SessionStorage::get(key).ok()
+}
+
+fn set_session_value<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<(), AuthError> {
+    session_storage()?;
+    SessionStorage::set(key, value).map_err(|_| cannot_write(key))
+}
+
+fn stored_generation() -> u64 {
+    local_value(GENERATION).unwrap_or(0)
+}
+
+/// What the session of a generation learned about the silent frame, as `auth.frame` keeps it.
+#[derive(Serialize, Deserialize)]
+struct FrameMark {
+    generation: u64,
+    frame: FrameStatus,
 }
 
 /// The stored session as one whole session of the current generation, or why it is not one.
 pub fn read() -> Stored {
     let Ok(storage) = local() else { return Stored::Absent { generation: 0 } };
     if memory_mode() {
-        let generation = stored_generation(&storage);
+        let generation = stored_generation();
         return MEMORY.with(|m| match &*m.borrow() {
             Some((session, g, _)) if *g == generation => {
                 Stored::Session { session: Box::new(session.clone()), generation }
@@ -143,7 +195,7 @@ pub fn read() -> Stored {
 
 /// The current generation.
 pub fn generation() -> u64 {
-    local().map(|s| stored_generation(&s)).unwrap_or(0)
+    stored_generation()
 }
 
 /// What the session of `generation` learned about the silent frame.
@@ -153,9 +205,8 @@ pub fn frame_status(generation: u64) -> FrameStatus {
             return frame;
         }
     }
-    let Ok(storage) = local() else { return FrameStatus::Unknown };
-    match get(&storage, FRAME).as_deref().and_then(|f| f.split_once(':')) {
-        Some((g, status)) if g.parse::<u64>().ok() == Some(generation) => frame_from(status),
+    match local_value::<FrameMark>(FRAME) {
+        Some(mark) if mark.generation == generation => mark.frame,
         _ => FrameStatus::Unknown,
     }
 }
@@ -165,7 +216,7 @@ pub fn frame_status(generation: u64) -> FrameStatus {
 /// the person to log in.
 pub fn session_elsewhere() -> bool {
     let Ok(storage) = local() else { return false };
-    let generation = stored_generation(&storage);
+    let generation = stored_generation();
     get(&storage, SEAL).is_some_and(|seal| seal == format!("{generation}:{MEMORY_SEAL}"))
 }
 
@@ -189,11 +240,7 @@ fn write_session(storage: &Storage, session: &Session, generation: u64, frame: F
     }
     match frame {
         FrameStatus::Unknown => remove(storage, &[FRAME]),
-        known => set(
-            storage,
-            FRAME,
-            &format!("{generation}:{}", if known == FrameStatus::Blocked { "blocked" } else { "works" }),
-        )?,
+        frame => set_local_value(FRAME, &FrameMark { generation, frame })?,
     }
     Ok(())
 }
@@ -217,7 +264,7 @@ async fn publish(session: &Session, generation: u64, frame: FrameStatus) -> Resu
 /// Stores a renewed session, if `generation` (the one the renewal started in) is still current.
 pub async fn commit_renewal(_: &Held, session: &Session, generation: u64, frame: FrameStatus) -> Result<(), AuthError> {
     let storage = local()?;
-    if stored_generation(&storage) != generation {
+    if stored_generation() != generation {
         return Err(AuthError::Superseded);
     }
     write_session(&storage, session, generation, frame)?;
@@ -229,12 +276,12 @@ pub async fn commit_renewal(_: &Held, session: &Session, generation: u64, frame:
 /// generation last, so other tabs see nothing until the whole session is there.
 pub async fn commit_login(_: &Held, session: &Session, started_in: u64) -> Result<u64, AuthError> {
     let storage = local()?;
-    if stored_generation(&storage) != started_in {
+    if stored_generation() != started_in {
         return Err(AuthError::Superseded);
     }
     let next = started_in.saturating_add(1);
     write_session(&storage, session, next, FrameStatus::Unknown)?;
-    set(&storage, GENERATION, &next.to_string())?;
+    set_local_value(GENERATION, &next)?;
     publish(session, next, FrameStatus::Unknown).await?;
     Ok(next)
 }
@@ -288,12 +335,11 @@ pub async fn refresh_token_in_sync(generation: u64) -> Result<Option<String>, Au
 /// The provider ended the session of `generation`: begins the next, empty, generation. `None` if
 /// `generation` is already over (then there is nothing to end).
 pub fn end(_: &Held, generation: u64) -> Result<Option<u64>, AuthError> {
-    let storage = local()?;
-    if stored_generation(&storage) != generation {
+    if stored_generation() != generation {
         return Ok(None);
     }
     let next = generation.saturating_add(1);
-    set(&storage, GENERATION, &next.to_string())?;
+    set_local_value(GENERATION, &next)?;
     remove_leftovers();
     Ok(Some(next))
 }
@@ -301,9 +347,8 @@ pub fn end(_: &Held, generation: u64) -> Result<Option<u64>, AuthError> {
 /// Log Out, first step: begins the next generation at once, so every commit still in flight, here
 /// or in another tab, is refused from now on. The tokens are removed next ([`remove_leftovers`]).
 pub fn begin_logout() -> Result<u64, AuthError> {
-    let storage = local()?;
-    let next = stored_generation(&storage).saturating_add(1);
-    set(&storage, GENERATION, &next.to_string())?;
+    let next = stored_generation().saturating_add(1);
+    set_local_value(GENERATION, &next)?;
     Ok(next)
 }
 
@@ -311,7 +356,7 @@ pub fn begin_logout() -> Result<u64, AuthError> {
 /// or a commit that raced it). A whole current session, or one being written, is left alone.
 pub fn remove_leftovers() {
     let Ok(storage) = local() else { return };
-    let generation = stored_generation(&storage);
+    let generation = stored_generation();
     if memory_mode() {
         MEMORY.with(|m| {
             let mut memory = m.borrow_mut();
@@ -320,13 +365,13 @@ pub fn remove_leftovers() {
             }
         });
         // No token is stored in memory storage; only the marks of an older generation go.
-        let older = |key: &str| {
-            get(&storage, key)
-                .and_then(|v| v.split_once(':').and_then(|(g, _)| g.parse::<u64>().ok()))
-                .is_some_and(|g| g < generation)
-        };
-        let old_marks: Vec<&str> = [SEAL, FRAME].into_iter().filter(|k| older(k)).collect();
-        remove(&storage, &old_marks);
+        let sealed = get(&storage, SEAL).and_then(|v| v.split_once(':').and_then(|(g, _)| g.parse::<u64>().ok()));
+        if sealed.is_some_and(|g| g < generation) {
+            remove(&storage, &[SEAL]);
+        }
+        if local_value::<FrameMark>(FRAME).is_some_and(|mark| mark.generation < generation) {
+            remove(&storage, &[FRAME]);
+        }
         return;
     }
     if matches!(read(), Stored::Absent { .. }) && SESSION_KEYS.iter().any(|k| get(&storage, k).is_some()) {
@@ -335,7 +380,7 @@ pub fn remove_leftovers() {
 }
 
 /// A login request this tab sent and has not seen answered.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
     /// Request state.
     pub state: String,
@@ -351,45 +396,11 @@ pub struct Pending {
     pub generation: u64,
 }
 
-impl Pending {
-    fn to_json(&self) -> Json {
-        object([
-            ("state", self.state.as_str().into()),
-            ("nonce", self.nonce.as_str().into()),
-            ("verifier", self.verifier.as_deref().into()),
-            ("return_to", self.return_to.as_str().into()),
-            ("created_at", Json::from(self.created_at as u64)),
-            ("generation", Json::from(self.generation)),
-        ])
-    }
-
-    /// A record as written by [`Pending::to_json`]; anything else (another version's) is dropped.
-    fn from_json(record: &Json) -> Option<Self> {
-        let text = |name: &str| record.get(name).and_then(Json::as_str).map(str::to_owned);
-        Some(Self {
-            state: text("state")?,
-            nonce: text("nonce")?,
-            verifier: text("verifier"),
-            return_to: text("return_to")?,
-            created_at: record.get("created_at")?.as_u64()? as f64,
-            generation: record.get("generation")?.as_u64()?,
-        })
-    }
-}
-
-fn session_storage() -> Result<Storage, AuthError> {
-    window()?.session_storage().ok().flatten().ok_or_else(|| AuthError::Browser("sessionStorage is unavailable".into()))
-}
-
+/// The requests this tab remembers, younger than [`PENDING_TTL_MS`]. A list another version of the
+/// app wrote, which does not read as one, counts as none.
 fn pending_list(now: f64) -> Vec<Pending> {
-    let stored = session_storage().ok().and_then(|s| get(&s, PENDING)).and_then(|text| json::parse(&text).ok());
-    let records = stored.as_ref().and_then(Json::as_array).unwrap_or_default();
-    records.iter().filter_map(Pending::from_json).filter(|p| now - p.created_at < PENDING_TTL_MS).collect()
-}
-
-fn save_pending(list: &[Pending]) -> Result<(), AuthError> {
-    let records = Json::Array(list.iter().map(Pending::to_json).collect());
-    set(&session_storage()?, PENDING, &records.to_text())
+    let list: Vec<Pending> = session_value(PENDING).unwrap_or_default();
+    list.into_iter().filter(|p| now - p.created_at < PENDING_TTL_MS).collect()
 }
 
 /// Remembers a login request.
@@ -397,7 +408,7 @@ pub fn push_pending(pending: Pending) -> Result<(), AuthError> {
     let mut list = pending_list(pending.created_at);
     list.push(pending);
     let skip = list.len().saturating_sub(PENDING_MAX);
-    save_pending(&list[skip..])
+    set_session_value(PENDING, &list[skip..])
 }
 
 /// Takes (and forgets) the request with this state: a second call with the same state gets `None`.
@@ -405,7 +416,7 @@ pub fn take_pending(state: &str, now: f64) -> Option<Pending> {
     let mut list = pending_list(now);
     let index = list.iter().position(|p| p.state == state)?;
     let found = list.remove(index);
-    if let Err(e) = save_pending(&list) {
+    if let Err(e) = set_session_value(PENDING, &list) {
         web_sys::console::warn_1(&format!("could not forget a used login state: {e}").into());
     }
     Some(found)
@@ -415,16 +426,23 @@ pub fn take_pending(state: &str, now: f64) -> Option<Pending> {
 /// stored session without waiting for the provider; `setup` refreshes it in the background.
 const DISCOVERY: &str = "auth.discovery";
 
-/// The discovery document kept for `issuer`, as the provider sent it.
-pub fn cached_discovery(issuer: &str) -> Option<String> {
-    let stored = get(&session_storage().ok()?, DISCOVERY)?;
-    let (for_issuer, document) = stored.split_once('\n')?;
-    (for_issuer == issuer).then(|| document.to_owned())
+/// A discovery document as this tab keeps it: for which issuer, and what it said.
+#[derive(Serialize, Deserialize)]
+struct KeptDiscovery {
+    issuer: String,
+    discovery: Discovery,
 }
 
-/// Keeps `document` for the next load of this tab. Not keeping it only costs that load the wait.
-pub fn remember_discovery(issuer: &str, document: &str) {
-    if let Err(error) = session_storage().and_then(|s| set(&s, DISCOVERY, &format!("{issuer}\n{document}"))) {
+/// The discovery document kept for `issuer`, not yet checked again.
+pub fn cached_discovery(issuer: &str) -> Option<Discovery> {
+    let kept: KeptDiscovery = session_value(DISCOVERY)?;
+    (kept.issuer == issuer).then_some(kept.discovery)
+}
+
+/// Keeps `discovery` for the next load of this tab. Not keeping it only costs that load the wait.
+pub fn remember_discovery(issuer: &str, discovery: &Discovery) {
+    let kept = KeptDiscovery { issuer: issuer.to_owned(), discovery: discovery.clone() };
+    if let Err(error) = set_session_value(DISCOVERY, &kept) {
         web_sys::console::debug_1(&format!("discovery not kept: {error}").into());
     }
 }

@@ -2,7 +2,8 @@
 //! and for silent renewal in either flow (with PKCE in the code flow), and the logout URL. Every
 //! value is form-encoded.
 
-use super::base64url;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::config::{AuthConfig, Discovery, Flow};
@@ -17,7 +18,7 @@ pub enum Mode {
 }
 
 /// `k1=v1&k2=v2` in `application/x-www-form-urlencoded`, the encoding RFC 6749 §4.1.1 names for
-/// these parameters (the crate is already in the bundle through yew-router).
+/// these parameters.
 pub fn query(pairs: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
 }
@@ -41,7 +42,7 @@ pub struct Request {
 
 /// RFC 7636 §4.2, S256: `base64url(SHA-256(verifier))`.
 pub fn pkce_challenge(verifier: &str) -> String {
-    base64url::encode(Sha256::digest(verifier.as_bytes()))
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// The redirect URI of a request: `/callback` for a login, the silent page for the frame.

@@ -1,8 +1,9 @@
 //! The claim checks every token response must pass before it may replace the session — the checks
 //! the tutorial's silent page skipped. Pure: the caller supplies the clock and what it expects.
-//! The signature itself is checked by `jwks` with WebCrypto.
+//! The signature itself is checked by `browser::keys` with WebCrypto.
 
-use super::base64url;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::error::TokenError;
@@ -35,7 +36,7 @@ pub struct Expected<'a> {
 /// OIDC Core 3.2.2.9: left half of SHA-256 of the access token, base64url.
 pub fn at_hash(access_token: &str) -> String {
     let digest = Sha256::digest(access_token.as_bytes());
-    base64url::encode(&digest[..16])
+    URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
 /// Runs every claim check in a fixed order and returns the first failure.

@@ -3,16 +3,20 @@
 //! wrong value becomes a page that says what is wrong instead of a renewal that silently fails. An
 //! Auth0 `domain` goes through `auth_rules::auth0_issuer`, the rule the backend applies too.
 
+use serde::{Deserialize, Deserializer, Serialize};
+
 use super::error::{shown, AuthError, MAX_DESCRIPTION_CHARS};
-use super::json::{self, Json};
 
 /// Scopes asked for when the configuration names none.
 const DEFAULT_SCOPE: &str = "openid profile email read:messages";
 /// Silent-renewal timeout when the configuration names none.
 const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// Largest `/auth_config.json` read: a real one is well under 1 KB.
+pub const MAX_CONFIG_BYTES: usize = 16 * 1024;
 
 /// Which OAuth flow logs in and renews.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Flow {
     /// Authorization code with PKCE (RFC 9700, RFC 10017): the default.
     Code,
@@ -21,7 +25,8 @@ pub enum Flow {
 }
 
 /// Where the session's tokens live in the browser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TokenStorage {
     /// localStorage under the tutorial's keys, plus `refresh_token`: survives reloads.
     Local,
@@ -33,8 +38,10 @@ pub enum TokenStorage {
 pub const OFFLINE_ACCESS: &str = "offline_access";
 
 /// `/auth_config.json` as written by `make dev` or by hand for Auth0 (see the README); its JSON
-/// names are the camelCase of these fields.
-#[derive(Debug, Clone, PartialEq)]
+/// names are the camelCase of these fields. Any other member is refused: a typo (`apiBase`) would
+/// otherwise be ignored and silently change what the app does.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawConfig {
     /// Auth0 tenant domain; when set, the issuer is `https://<domain>/` and logout uses `/v2/logout`.
     pub domain: Option<String>,
@@ -44,8 +51,8 @@ pub struct RawConfig {
     pub client_id: String,
     /// API identifier requested as `audience`.
     pub audience: String,
-    /// Scopes requested at login and renewal.
-    pub scope: String,
+    /// Scopes requested at login and renewal (default: `openid profile email read:messages`).
+    pub scope: Option<String>,
     /// Where login returns (`/callback` of this app).
     pub redirect_uri: String,
     /// Where silent renewal returns (`/silent` on the backend).
@@ -54,10 +61,10 @@ pub struct RawConfig {
     pub logout_return_to: String,
     /// Base URL of the backend API.
     pub api_base_url: String,
-    /// How long a silent renewal may take before it fails with a timeout.
-    pub renewal_timeout_ms: u32,
+    /// How long a silent renewal may take before it fails with a timeout (default 10 s).
+    pub renewal_timeout_ms: Option<u32>,
     /// Only clear this app's session on Log Out; leave the provider session alone.
-    pub local_logout_only: bool,
+    pub local_logout_only: Option<bool>,
     /// `code` (default) or `implicit`.
     pub flow: Option<Flow>,
     /// Ask for rotating refresh tokens (`offline_access`); default true in the code flow.
@@ -68,120 +75,20 @@ pub struct RawConfig {
     pub use_dpop: Option<bool>,
 }
 
-/// The configuration's member names; any other is refused (a typo would otherwise be ignored).
-const CONFIG_FIELDS: [&str; 15] = [
-    "domain",
-    "issuer",
-    "clientId",
-    "audience",
-    "scope",
-    "redirectUri",
-    "silentRedirectUri",
-    "logoutReturnTo",
-    "apiBaseUrl",
-    "renewalTimeoutMs",
-    "localLogoutOnly",
-    "flow",
-    "useRefreshTokens",
-    "tokenStorage",
-    "useDpop",
-];
-
-/// Reads the members of a JSON object by name, with errors that name the member and the file.
-struct Members<'a> {
-    object: &'a Json,
-    file: &'static str,
-}
-
-impl Members<'_> {
-    fn wrong(&self, name: &str, what: &str) -> AuthError {
-        AuthError::Config(format!("{}: `{name}` must be {what}", self.file))
-    }
-
-    fn text(&self, name: &str) -> Result<Option<String>, AuthError> {
-        match self.object.get(name) {
-            None | Some(Json::Null) => Ok(None),
-            Some(Json::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(self.wrong(name, "a string")),
-        }
-    }
-
-    fn required(&self, name: &str) -> Result<String, AuthError> {
-        self.text(name)?.ok_or_else(|| AuthError::Config(format!("{}: missing field `{name}`", self.file)))
-    }
-
-    fn flag(&self, name: &str) -> Result<Option<bool>, AuthError> {
-        match self.object.get(name) {
-            None | Some(Json::Null) => Ok(None),
-            Some(value) => value.as_bool().map(Some).ok_or_else(|| self.wrong(name, "true or false")),
-        }
-    }
-
-    fn texts(&self, name: &str) -> Result<Vec<String>, AuthError> {
-        match self.object.get(name) {
-            None | Some(Json::Null) => Ok(Vec::new()),
-            Some(value) => value
-                .as_array()
-                .and_then(|items| items.iter().map(|i| i.as_str().map(str::to_owned)).collect())
-                .ok_or_else(|| self.wrong(name, "a list of strings")),
-        }
-    }
-
-    /// One of `choices` (the JSON spellings), by position.
-    fn choice<T: Copy>(&self, name: &str, choices: &[(&str, T)], what: &str) -> Result<Option<T>, AuthError> {
-        match self.text(name)? {
-            None => Ok(None),
-            Some(text) => choices
-                .iter()
-                .find(|(spelling, _)| *spelling == text)
-                .map(|(_, v)| Some(*v))
-                .ok_or_else(|| self.wrong(name, what)),
-        }
-    }
+/// A member written as `null` counts as absent: its default.
+pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 impl RawConfig {
-    /// Reads the JSON text of `/auth_config.json` (not yet validated).
+    /// Reads the JSON text of `/auth_config.json` (not yet validated). serde's message says which
+    /// member is wrong and where: the file is the operator's own, so repeating it is what helps.
     pub fn from_json(text: &str) -> Result<Self, AuthError> {
         const FILE: &str = "auth_config.json";
-        let object = json::parse(text).map_err(|e| AuthError::Config(format!("{FILE}: {e}")))?;
-        let fields = Members { object: &object, file: FILE };
-        let names = object.members().ok_or_else(|| AuthError::Config(format!("{FILE}: not a JSON object")))?;
-        if let Some((unknown, _)) = names.iter().find(|(name, _)| !CONFIG_FIELDS.contains(&name.as_str())) {
-            return Err(AuthError::Config(format!("{FILE}: unknown field `{unknown}`")));
+        if text.len() > MAX_CONFIG_BYTES {
+            return Err(AuthError::Config(format!("{FILE}: larger than {MAX_CONFIG_BYTES} bytes")));
         }
-        let timeout = match object.get("renewalTimeoutMs") {
-            None | Some(Json::Null) => DEFAULT_TIMEOUT_MS,
-            Some(value) => value
-                .as_u64()
-                .and_then(|ms| u32::try_from(ms).ok())
-                .ok_or_else(|| fields.wrong("renewalTimeoutMs", "a whole number of milliseconds"))?,
-        };
-        Ok(Self {
-            domain: fields.text("domain")?,
-            issuer: fields.text("issuer")?,
-            client_id: fields.required("clientId")?,
-            audience: fields.required("audience")?,
-            scope: fields.text("scope")?.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
-            redirect_uri: fields.required("redirectUri")?,
-            silent_redirect_uri: fields.required("silentRedirectUri")?,
-            logout_return_to: fields.required("logoutReturnTo")?,
-            api_base_url: fields.required("apiBaseUrl")?,
-            renewal_timeout_ms: timeout,
-            local_logout_only: fields.flag("localLogoutOnly")?.unwrap_or(false),
-            flow: fields.choice(
-                "flow",
-                &[("code", Flow::Code), ("implicit", Flow::Implicit)],
-                "\"code\" or \"implicit\"",
-            )?,
-            use_refresh_tokens: fields.flag("useRefreshTokens")?,
-            token_storage: fields.choice(
-                "tokenStorage",
-                &[("local", TokenStorage::Local), ("memory", TokenStorage::Memory)],
-                "\"local\" or \"memory\"",
-            )?,
-            use_dpop: fields.flag("useDpop")?,
-        })
+        serde_json::from_str(text).map_err(|e| AuthError::Config(format!("{FILE}: {e}")))
     }
 }
 
@@ -222,8 +129,9 @@ pub struct AuthConfig {
     pub use_dpop: Option<bool>,
 }
 
-/// The parts of the OpenID discovery document the app uses.
-#[derive(Debug, Clone, PartialEq)]
+/// The parts of the OpenID discovery document the app uses (its other members are ignored, as
+/// OpenID Discovery says). Kept for the next load of the tab as it was read (`Serialize`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Discovery {
     /// Must equal the configured issuer.
     pub issuer: String,
@@ -232,48 +140,25 @@ pub struct Discovery {
     /// JWKS location.
     pub jwks_uri: String,
     /// `/userinfo`.
+    #[serde(default)]
     pub userinfo_endpoint: Option<String>,
     /// RP-initiated logout, when the provider has one.
+    #[serde(default)]
     pub end_session_endpoint: Option<String>,
     /// Where codes and refresh tokens are exchanged (required by the code flow).
+    #[serde(default)]
     pub token_endpoint: Option<String>,
     /// RFC 7009 revocation, when the provider has one: Log Out revokes the refresh token there.
+    #[serde(default)]
     pub revocation_endpoint: Option<String>,
     /// The DPoP proof algorithms the provider takes (RFC 9449 §5.1).
+    #[serde(default, deserialize_with = "nullable")]
     pub dpop_signing_alg_values_supported: Vec<String>,
-}
-
-impl Discovery {
-    /// Reads a discovery document (its other members are ignored, as OpenID Discovery says).
-    pub fn from_json(document: &Json) -> Result<Self, AuthError> {
-        // The provider's answer, not this app's file: a bad one is a bad answer (and retried).
-        Self::read(document).map_err(|e| match e {
-            AuthError::Config(detail) => AuthError::BadAnswer { what: "discovery document", detail },
-            other => other,
-        })
-    }
-
-    fn read(document: &Json) -> Result<Self, AuthError> {
-        let fields = Members { object: document, file: "the discovery document" };
-        if document.members().is_none() {
-            return Err(AuthError::Config("not a JSON object".into()));
-        }
-        Ok(Self {
-            issuer: fields.required("issuer")?,
-            authorization_endpoint: fields.required("authorization_endpoint")?,
-            jwks_uri: fields.required("jwks_uri")?,
-            userinfo_endpoint: fields.text("userinfo_endpoint")?,
-            end_session_endpoint: fields.text("end_session_endpoint")?,
-            token_endpoint: fields.text("token_endpoint")?,
-            revocation_endpoint: fields.text("revocation_endpoint")?,
-            dpop_signing_alg_values_supported: fields.texts("dpop_signing_alg_values_supported")?,
-        })
-    }
 }
 
 /// `scheme://host[:port]` of an absolute http(s) URL, or `None`.
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = auth_rules::split_once(url, "://")?;
+    let (scheme, rest) = url.split_once("://")?;
     if !matches!(scheme, "http" | "https") {
         return None;
     }
@@ -317,10 +202,12 @@ impl RawConfig {
         if self.audience.trim().is_empty() {
             return Err(bad("`audience` must not be empty"));
         }
-        if !self.scope.split(' ').any(|s| s == "openid") {
+        let mut scope = self.scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned());
+        if !scope.split(' ').any(|s| s == "openid") {
             return Err(bad("`scope` must include openid"));
         }
-        if !(1_000..=120_000).contains(&self.renewal_timeout_ms) {
+        let renewal_timeout_ms = self.renewal_timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+        if !(1_000..=120_000).contains(&renewal_timeout_ms) {
             return Err(bad("`renewalTimeoutMs` must be between 1000 and 120000"));
         }
         let flow = self.flow.unwrap_or(Flow::Code);
@@ -336,7 +223,6 @@ impl RawConfig {
                 "`useDpop` needs `flow: \"code\"` (implicit tokens come from the redirect and cannot be bound)",
             ));
         }
-        let mut scope = self.scope;
         if use_refresh_tokens && !scope.split(' ').any(|s| s == OFFLINE_ACCESS) {
             scope.push(' ');
             scope.push_str(OFFLINE_ACCESS);
@@ -352,8 +238,8 @@ impl RawConfig {
             silent_origin,
             logout_return_to: self.logout_return_to,
             api_base_url: self.api_base_url.trim_end_matches('/').to_owned(),
-            renewal_timeout_ms: self.renewal_timeout_ms,
-            local_logout_only: self.local_logout_only,
+            renewal_timeout_ms,
+            local_logout_only: self.local_logout_only.unwrap_or(false),
             flow,
             use_refresh_tokens,
             token_storage: self.token_storage.unwrap_or(TokenStorage::Local),
@@ -539,6 +425,10 @@ pub(crate) mod tests {
             (LOCAL.replace("}", r#", "flow": "hybrid"}"#), "auth_config.json"),
             (LOCAL.replace("}", r#", "flow": "implicit", "useRefreshTokens": true}"#), "useRefreshTokens"),
             (LOCAL.replace("}", r#", "tokenStorage": "cookie"}"#), "auth_config.json"),
+            (LOCAL.replace("}", r#", "clientId": "another"}"#), "duplicate field `clientId`"),
+            (LOCAL.replace("\"dev-spa-client\"", "5"), "invalid type"),
+            (LOCAL.replace("}", r#", "renewalTimeoutMs": -5}"#), "auth_config.json"),
+            (format!("{}{}", LOCAL, " ".repeat(MAX_CONFIG_BYTES)), "larger than"),
         ];
         for (text, needle) in cases {
             let err = AuthConfig::from_json(&text).expect_err(needle).to_string();

@@ -2,7 +2,9 @@
 //! access-token hash `ath`, and the JWK thumbprint (RFC 7638) that binds tokens to the key. The key
 //! itself, and the signature, are WebCrypto's (`browser::dpop`).
 
-use super::base64url;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 /// The only proof algorithm this app signs with: ECDSA P-256 with SHA-256.
@@ -17,19 +19,32 @@ pub struct PublicJwk {
     pub y: String,
 }
 
-impl PublicJwk {
-    /// The JWK as JSON, members in RFC 7638's order (the thumbprint's input is exactly this).
-    pub fn json(&self) -> String {
-        format!(r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#, self.x, self.y)
-    }
+/// A P-256 JWK's members in RFC 7638's order: serialised compactly, this is the thumbprint's input.
+#[derive(Serialize)]
+struct Members<'a> {
+    crv: &'static str,
+    kty: &'static str,
+    x: &'a str,
+    y: &'a str,
+}
 
-    /// RFC 7638 thumbprint: what the provider puts in the tokens' `cnf.jkt`.
-    pub fn thumbprint(&self) -> String {
-        base64url::encode(Sha256::digest(self.json().as_bytes()))
+impl Serialize for PublicJwk {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Members { crv: "P-256", kty: "EC", x: &self.x, y: &self.y }.serialize(serializer)
     }
 }
 
-/// Whether a value can be put in a JSON string as it is (base64url, URLs, methods, nonces).
+impl PublicJwk {
+    /// RFC 7638 thumbprint: what the provider puts in the tokens' `cnf.jkt`.
+    pub fn thumbprint(&self) -> Option<String> {
+        let members = serde_json::to_vec(self).ok()?;
+        Some(URL_SAFE_NO_PAD.encode(Sha256::digest(members)))
+    }
+}
+
+/// Whether a value can go in a proof as it is: no quote, backslash or control character. RFC 9449
+/// §8 allows none of them in a server's nonce (NQCHAR), and the app's own values (base64url, URLs,
+/// methods) never have them; a value that does is refused rather than carried.
 fn plain(value: &str) -> bool {
     !value.chars().any(|c| c == '"' || c == '\\' || c.is_control())
 }
@@ -41,7 +56,7 @@ pub fn htu(url: &str) -> &str {
 
 /// `ath`: base64url SHA-256 of the access token the proof goes with (RFC 9449 §4.2).
 pub fn ath(access_token: &str) -> String {
-    base64url::encode(Sha256::digest(access_token.as_bytes()))
+    URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.as_bytes()))
 }
 
 /// What one proof says.
@@ -61,24 +76,45 @@ pub struct Claims<'a> {
     pub nonce: Option<&'a str>,
 }
 
+/// The proof's JOSE header (RFC 9449 §4.2).
+#[derive(Serialize)]
+struct ProofHeader<'a> {
+    typ: &'static str,
+    alg: &'static str,
+    jwk: &'a PublicJwk,
+}
+
+/// The proof's claims as they are sent.
+#[derive(Serialize)]
+struct ProofClaims<'a> {
+    jti: &'a str,
+    htm: &'a str,
+    htu: &'a str,
+    iat: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ath: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+}
+
 /// `base64url(header).base64url(claims)`: the bytes the proof's signature covers. `None` when a value
-/// would not fit in a JSON string unescaped (a server nonce or URL with quotes: refused, not escaped).
+/// is not [`plain`] (a server nonce with quotes: refused, not carried).
 pub fn signing_input(jwk: &PublicJwk, claims: &Claims<'_>) -> Option<String> {
     let values = [claims.jti, claims.htm, claims.htu, &jwk.x, &jwk.y];
     if !values.iter().all(|v| plain(v)) || !claims.nonce.is_none_or(plain) {
         return None;
     }
-    let header = format!(r#"{{"typ":"dpop+jwt","alg":"{ALG}","jwk":{}}}"#, jwk.json());
-    let mut payload =
-        format!(r#"{{"jti":"{}","htm":"{}","htu":"{}","iat":{}"#, claims.jti, claims.htm, htu(claims.htu), claims.iat);
-    if let Some(token) = claims.access_token {
-        payload.push_str(&format!(r#","ath":"{}""#, ath(token)));
-    }
-    if let Some(nonce) = claims.nonce {
-        payload.push_str(&format!(r#","nonce":"{nonce}""#));
-    }
-    payload.push('}');
-    Some(format!("{}.{}", base64url::encode(header), base64url::encode(payload)))
+    let header = ProofHeader { typ: "dpop+jwt", alg: ALG, jwk };
+    let payload = ProofClaims {
+        jti: claims.jti,
+        htm: claims.htm,
+        htu: htu(claims.htu),
+        iat: claims.iat,
+        ath: claims.access_token.map(ath),
+        nonce: claims.nonce,
+    };
+    let (header, payload) = (serde_json::to_vec(&header).ok()?, serde_json::to_vec(&payload).ok()?);
+    Some(format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload)))
 }
 
 #[cfg(test)]
@@ -96,7 +132,7 @@ mod tests {
 
     fn part(input: &str, index: usize) -> Value {
         let text = input.split('.').nth(index).expect("part");
-        serde_json::from_slice(&base64url::decode(text).expect("base64url")).expect("json")
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(text).expect("base64url")).expect("json")
     }
 
     #[test]
@@ -147,10 +183,10 @@ mod tests {
 
     #[test]
     fn the_thumbprint_hashes_the_required_members_in_order() {
-        let expected = base64url::encode(Sha256::digest(
+        let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(
             br#"{"crv":"P-256","kty":"EC","x":"l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs","y":"9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"}"#,
         ));
-        assert_eq!(jwk().thumbprint(), expected);
+        assert_eq!(jwk().thumbprint(), Some(expected));
         assert_eq!(htu("http://a/b?c#d"), "http://a/b");
     }
 }

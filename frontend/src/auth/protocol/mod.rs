@@ -4,12 +4,10 @@
 //! touches a browser API; it is all tested natively (`cargo test -p frontend --lib`).
 
 pub mod authorize;
-pub mod base64url;
 pub mod claims;
 pub mod config;
 pub mod dpop;
 pub mod error;
-pub mod json;
 pub mod jwt;
 pub mod paths;
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -18,3 +16,4 @@ pub mod response;
 pub mod schedule;
 pub mod session;
 pub mod token;
+pub mod userinfo;

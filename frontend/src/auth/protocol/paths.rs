@@ -10,6 +10,8 @@
 //! tokens come first and the frame is the fallback when the refresh token is gone or refused
 //! (`invalid_grant`). When every path ends with "log in again", the session has ended.
 
+use serde::{Deserialize, Serialize};
+
 use super::config::Flow;
 use super::error::AuthError;
 use super::token::is_invalid_grant;
@@ -33,8 +35,10 @@ impl Path {
     }
 }
 
-/// What is known about the silent frame in this session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What is known about the silent frame in this session. Its serde names (`unknown`, `works`,
+/// `blocked`) are how it is stored and posted to other tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FrameStatus {
     /// Not tried yet.
     #[default]

@@ -44,21 +44,6 @@ fn time() -> impl Strategy<Value = i64> {
 
 proptest! {
     #[test]
-    fn the_bundles_sort_is_the_standard_librarys(names in prop::collection::vec("[a-c]{0,3}|.{0,4}", 0..40)) {
-        let mut expected: Vec<&str> = names.iter().map(String::as_str).collect();
-        expected.sort_unstable();
-        prop_assert_eq!(auth_rules::sorted(names.iter().map(String::as_str)), expected);
-    }
-
-    #[test]
-    fn the_bundles_split_once_is_the_standard_librarys(
-        text in "[a-c:/é]{0,12}",
-        separator in prop_oneof![Just("://".to_owned()), "[a-c:/é]{0,3}"],
-    ) {
-        prop_assert_eq!(auth_rules::split_once(&text, &separator), text.split_once(separator.as_str()));
-    }
-
-    #[test]
     fn the_redirect_parser_never_panics_and_accepts_only_answers_with_one_state(input in fragment_like()) {
         if let Ok(answer) = response::parse_response(&input) {
             let body = input.trim_start_matches(['#', '?']);

@@ -6,7 +6,8 @@
 //! one. A renewal result belongs to the generation it started in, and is committed only if that is
 //! still the current one, so nothing that was in flight at Log Out can bring the session back.
 
-use super::base64url;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::error::TokenError;
@@ -121,7 +122,7 @@ pub fn fingerprint(parts: &[&str]) -> String {
         hash.update(part.as_bytes());
         hash.update(b"\n");
     }
-    base64url::encode(&hash.finalize()[..12])
+    URL_SAFE_NO_PAD.encode(&hash.finalize()[..12])
 }
 
 /// What a tab reading the stored values concludes.
@@ -178,7 +179,7 @@ impl RawStored {
         let (Some(id), Some(expires)) = (self.id_token.as_deref().map(unquote), self.expires_at.as_deref()) else {
             return Stored::Changing { generation };
         };
-        // Whole milliseconds, as written (an integer parse keeps float parsing out of the bundle).
+        // Whole milliseconds, as written (`expires_at_text`).
         let Ok(session) = expires
             .parse::<u64>()
             .map_err(|_| ())

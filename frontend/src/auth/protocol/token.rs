@@ -3,7 +3,7 @@
 //! the strict reading of what comes back (§5.1, §5.2). A response that is not exactly what the
 //! protocol says is refused, never half-used.
 
-use super::json::{self, Json};
+use serde::Deserialize;
 
 use super::authorize::query;
 use super::config::AuthConfig;
@@ -46,13 +46,24 @@ pub struct TokenResponse {
     pub bound: bool,
 }
 
-/// A member that is absent, null, or a string; `Err` for another type.
-fn optional_text(body: &Json, name: &str) -> Result<Option<String>, ()> {
-    match body.get(name) {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::String(text)) => Ok(Some(text.clone())),
-        Some(_) => Err(()),
-    }
+/// Largest token endpoint answer read: tokens are a few KB each.
+pub const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// A 200 answer as it comes (RFC 6749 §5.1); [`parse_token_response`] decides what of it is usable.
+#[derive(Deserialize)]
+struct Answer {
+    access_token: Option<String>,
+    token_type: Option<String>,
+    expires_in: Option<serde_json::Number>,
+    id_token: Option<String>,
+    refresh_token: Option<String>,
+}
+
+/// A 400/401 answer (RFC 6749 §5.2).
+#[derive(Deserialize)]
+struct Failure {
+    error: String,
+    error_description: Option<String>,
 }
 
 /// Reads a token endpoint's answer: the tokens on 200, the OAuth error on 400/401, and anything
@@ -60,47 +71,42 @@ fn optional_text(body: &Json, name: &str) -> Result<Option<String>, ()> {
 /// `token_type` must be `Bearer`, or `DPoP` when the request carried a proof (`dpop_sent`).
 pub fn parse_token_response(status: u16, body: &str, dpop_sent: bool) -> Result<TokenResponse, AuthError> {
     let bad = |detail: &str| AuthError::BadAnswer { what: "token endpoint", detail: detail.to_owned() };
+    if body.len() > MAX_TOKEN_RESPONSE_BYTES {
+        return Err(bad("an answer larger than any token response"));
+    }
     match status {
         200 => {
             let not_tokens = || bad("a 200 answer that is not a token response");
-            let answer = json::parse(body).ok().filter(|b| b.members().is_some()).ok_or_else(not_tokens)?;
-            let text = |name: &str| optional_text(&answer, name).map_err(|()| not_tokens());
-            let (access_token, token_type) = (text("access_token")?, text("token_type")?);
-            let (Some(access_token), Some(token_type)) = (access_token, token_type) else {
+            let answer: Answer = serde_json::from_str(body).map_err(|_| not_tokens())?;
+            let (Some(access_token), Some(token_type)) = (answer.access_token, answer.token_type) else {
                 return Err(not_tokens());
             };
             let bound = dpop_sent && token_type.eq_ignore_ascii_case("dpop");
             if !bound && !token_type.eq_ignore_ascii_case("bearer") {
                 return Err(AuthError::MalformedResponse("a token_type that was not asked for"));
             }
-            let expires_in = match answer.get("expires_in") {
-                None | Some(Json::Null) => None,
-                Some(value @ Json::Number(_)) => value.as_u64(),
-                Some(_) => return Err(not_tokens()),
-            };
-            let expires_in = expires_in
+            let expires_in = answer
+                .expires_in
+                .as_ref()
+                .and_then(serde_json::Number::as_u64)
                 .filter(|&s| s > 0 && s <= MAX_EXPIRES_IN)
                 .ok_or(AuthError::MalformedResponse("expires_in must be a positive number of seconds"))?;
-            let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
             if access_token.is_empty() {
                 return Err(AuthError::MalformedResponse("empty access_token"));
             }
+            let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
             Ok(TokenResponse {
                 access_token,
                 expires_in,
-                id_token: nonempty(text("id_token")?),
-                refresh_token: nonempty(text("refresh_token")?),
+                id_token: nonempty(answer.id_token),
+                refresh_token: nonempty(answer.refresh_token),
                 bound,
             })
         }
-        400 | 401 => {
-            let failure = json::parse(body).ok();
-            let text = |name: &str| failure.as_ref().and_then(|f| optional_text(f, name).ok().flatten());
-            match text("error") {
-                Some(error) => Err(AuthError::OAuth { error, description: text("error_description") }),
-                None => Err(bad(&format!("HTTP {status} without an OAuth error"))),
-            }
-        }
+        400 | 401 => match serde_json::from_str::<Failure>(body) {
+            Ok(Failure { error, error_description }) => Err(AuthError::OAuth { error, description: error_description }),
+            Err(_) => Err(bad(&format!("HTTP {status} without an OAuth error"))),
+        },
         other => Err(bad(&format!("HTTP {other}"))),
     }
 }
@@ -167,6 +173,13 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_past_the_size_limit_is_not_parsed() {
+        let padding = "x".repeat(MAX_TOKEN_RESPONSE_BYTES);
+        let body = format!(r#"{{"access_token":"at","token_type":"Bearer","expires_in":60,"pad":"{padding}"}}"#);
+        assert!(matches!(parse_token_response(200, &body, false), Err(AuthError::BadAnswer { .. })));
+    }
+
+    #[test]
     fn errors_are_typed_and_nothing_malformed_is_used() {
         let spent = parse_token_response(
             400,
@@ -182,6 +195,10 @@ mod tests {
             (400, "<html>"),
             (500, r#"{"error":"server_error"}"#),
             (302, ""),
+            (200, r#"{"access_token":"at","access_token":"bt","token_type":"Bearer","expires_in":60}"#),
+            (200, r#"{"access_token":1,"token_type":"Bearer","expires_in":60}"#),
+            (200, r#"{"access_token":"at","token_type":"Bearer","expires_in":"60"}"#),
+            (400, r#"{"error":7}"#),
         ] {
             let e = parse_token_response(status, body, false).expect_err(body);
             assert!(matches!(e, AuthError::BadAnswer { .. }), "{status} {body}: {e:?}");
@@ -193,6 +210,8 @@ mod tests {
             r#"{"access_token":"at","token_type":"Bearer","expires_in":0}"#,
             r#"{"access_token":"at","token_type":"Bearer","expires_in":99999999999}"#,
             r#"{"access_token":"","token_type":"Bearer","expires_in":60}"#,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":60.5}"#,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":-1}"#,
         ] {
             assert!(matches!(parse_token_response(200, body, false), Err(AuthError::MalformedResponse(_))), "{body}");
         }
