@@ -8,9 +8,11 @@
 #   against the tutorial's own stack (Express + cors + connect-static-file; jose for the API), with
 #   wrk on loopback. Against bare actix-web, in interleaved rounds: one run varies by ±5 % on this
 #   machine, the bare one the most.
-# - A soak (bench/soak.sh: 60 s, or 10 min with BENCH_SOAK=1), the bundle (gzip and brotli) beside a
-#   bare Yew app built the same way (bench/bare-yew), the browser figures in Chromium and Firefox,
-#   and the multi-tab renewal counts.
+# - A soak (bench/soak.sh: 60 s, or 10 min with BENCH_SOAK=1), the first load (gzip and brotli, and
+#   time to interactive with a cold cache under emulated 4G and 3G) beside the design card's crates
+#   in a minimal app built and served the same way (bench/bare-yew), with where the app's bytes go
+#   by crate, the two JSON engines, the browser figures in Chromium and Firefox, and the multi-tab
+#   renewal counts.
 # The load generator shares the 2 cores with the servers, so compare the ratios, not the absolute
 # numbers.
 set -euo pipefail
@@ -25,7 +27,7 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; [ -z "${saved:-}" ] || rm -rf "$saved"; }
 trap cleanup EXIT INT TERM
 wait_for() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
-for port in 4000 3001 3101 3201 3202 5000; do
+for port in 4000 3001 3101 3201 3202 3301 3302 5000 5300 5301; do
   if curl -s -o /dev/null "http://localhost:$port/"; then echo "port $port is busy: stop \`make dev\` first" >&2; exit 1; fi
 done
 
@@ -124,12 +126,33 @@ first_load() { # dist directory, extension of the precompressed files: gz or br
   (cd "$1" && shopt -s nullglob && { gzip -9c index.html | wc -c; for f in *.js *_bg.wasm *.css; do wc -c <"$f.$2"; done; } | paste -sd+ | bc)
 }
 bundle=$(first_load frontend/dist gz); bundle_br=$(first_load frontend/dist br)
-# The reference: Yew's own floor, the smallest interactive Yew app built exactly like the app.
-echo "==> building the first-load reference, a bare Yew app (bench/bare-yew; ~1 min the first time)"
-scripts/trunk-release.sh bench/bare-yew "$PWD/target/bare-yew-dist" >/dev/null
-yew_floor=$(first_load target/bare-yew-dist gz); yew_floor_br=$(first_load target/bare-yew-dist br)
 wasm_gz=$(wc -c <frontend/dist/*_bg.wasm.gz); wasm_raw=$(wc -c <frontend/dist/*_bg.wasm)
+# Bytes by crate of a crate's wasm as the release build makes it, names kept (-g) to be read.
+by_crate() { # crate
+  local dir
+  dir=$(mktemp -d)
+  wasm-bindgen --target web --out-dir "$dir" "target/wasm32-unknown-unknown/wasm-release/$1.wasm"
+  wasm-opt -Oz -g --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-reference-types --enable-multivalue --enable-mutable-globals "$dir/$1_bg.wasm" -o "$dir/named.wasm"
+  node bench/crates.mjs "$dir/named.wasm"; rm -rf "$dir"
+}
+crates_app=$(by_crate frontend)
+# The reference: the design card's crates in a minimal app, built exactly like the app, once with
+# each JSON engine (serde_json, the app's; the browser's JSON.parse through serde-wasm-bindgen).
+echo "==> building the first-load reference, the card's crates in a minimal app (bench/bare-yew; ~1 min the first time), with each JSON engine"
+scripts/trunk-release.sh bench/bare-yew "$PWD/target/bare-yew-dist" >/dev/null
+crates_ref=$(by_crate bare-yew)
+TRUNK_BUILD_NO_DEFAULT_FEATURES=true TRUNK_BUILD_FEATURES=json-js \
+  scripts/trunk-release.sh bench/bare-yew "$PWD/target/bare-yew-js-dist" bare-yew-js >/dev/null
+reference=$(first_load target/bare-yew-dist gz); reference_br=$(first_load target/bare-yew-dist br)
+reference_js=$(first_load target/bare-yew-js-dist gz); reference_js_br=$(first_load target/bare-yew-js-dist br)
+# Served like the app: the backend's --spa-port (precompressed files, the same headers).
+target/release/backend --port 3301 --spa-port 5300 --dist target/bare-yew-dist >/dev/null 2>&1 & pids+=($!)
+target/release/backend --port 3302 --spa-port 5301 --dist target/bare-yew-js-dist >/dev/null 2>&1 & pids+=($!)
+wait_for http://localhost:5300/; wait_for http://localhost:5301/
 browser=$(cd e2e && node bench/browser.mjs)
+echo "==> first loads with a cold cache under emulated 4G and 3G (Chromium), and the JSON engines"
+firstload=$(cd e2e && node bench/firstload.mjs)
 
 echo "==> multi-tab renewal: restarting the provider with ${BENCH_TTL:-12}-second tokens (3 paths × 1, 5 and 10 tabs, ~7 min)"
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
@@ -164,7 +187,36 @@ read -r floor_frame floor_refresh _ <<<"$floor"
   echo "| code + PKCE frame | $(ours_p50 'code \+ PKCE frame') ms | $floor_frame ms | the implicit iframe round trip, RS256 verified (ours adds the code exchange POST) |"
   echo "| implicit frame | $(ours_p50 'implicit frame') ms | $floor_frame ms | the same |"
   echo
-  echo "- First-load transfer (index.html + JS + wasm + CSS): **$((bundle / 1024)) KB gzip** (budget 150), $((bundle_br / 1024)) KB brotli; wasm $((wasm_gz / 1024)) KB gzip of $((wasm_raw / 1024)) KB. Reference, a bare Yew app built the same way (bench/bare-yew): $((yew_floor / 1024)) KB gzip, $((yew_floor_br / 1024)) KB brotli; the app's own share is $(((bundle - yew_floor) / 1024)) KB gzip."
+  echo
+  echo "| first load (index.html + JS + wasm + CSS, as served) | gzip | brotli |"
+  echo "|---|---|---|"
+  echo "| the card's reference (bench/bare-yew: yew, yew-router, one context, gloo-storage, gloo-timers, serde_json) | $((reference / 1024)) KB | $((reference_br / 1024)) KB |"
+  echo "| the app | **$((bundle / 1024)) KB** | $((bundle_br / 1024)) KB |"
+  echo "| the app's own delta (target ≤ 60 KB gzip) | **$(((bundle - reference) / 1024)) KB** | $(((bundle_br - reference_br) / 1024)) KB |"
+  echo "| the reference with JSON.parse + serde-wasm-bindgen instead of serde_json | $((reference_js / 1024)) KB | $((reference_js_br / 1024)) KB |"
+  echo
+  delta=$(((bundle - reference) / 1024))
+  if [ "$delta" -gt 60 ]; then
+    echo "- Delta target (≤ 60 KB gzip) **missed by $((delta - 60)) KB**; where the app's bytes go, by crate (raw wasm, names kept to be read; the app, the reference, the difference):"
+  else
+    echo "- Delta target (≤ 60 KB gzip) met; the app's bytes by crate (raw wasm; the app, the reference, the difference):"
+  fi
+  echo
+  echo "| crate | app | reference | app − reference |"
+  echo "|---|---|---|---|"
+  node -e '
+    const [app, ref] = [JSON.parse(process.argv[1]), JSON.parse(process.argv[2])];
+    const rows = [...new Set([...Object.keys(app), ...Object.keys(ref)])].map((c) => [c, app[c] ?? 0, ref[c] ?? 0])
+      .sort((a, b) => (b[1] - b[2]) - (a[1] - a[2]));
+    const kb = (n) => (n / 1024).toFixed(1);
+    for (const [c, a, r] of rows.slice(0, 12)) console.log(`| ${c} | ${kb(a)} KB | ${kb(r)} KB | ${kb(a - r)} KB |`);
+    const rest = rows.slice(12).reduce((t, [, a, r]) => [t[0] + a, t[1] + r], [0, 0]);
+    console.log(`| the other ${rows.length - 12} | ${kb(rest[0])} KB | ${kb(rest[1])} KB | ${kb(rest[0] - rest[1])} KB |`);
+  ' "$crates_app" "$crates_ref"
+  echo
+  read -r _ trunk_gz _ rewritten_gz <target/release-sizes/frontend.txt
+  echo "- Post-build rewriting (scripts/minify-glue.mjs: the glue minified, the wasm's import names shortened) saves $(((trunk_gz - rewritten_gz) / 1024)) KB gzip of the app's glue and wasm (gzip -9; kept while ≥ 5 KB). wasm $((wasm_gz / 1024)) KB gzip of $((wasm_raw / 1024)) KB."
+  sed 's/^/- /' <<<"$firstload"
   echo "- Backend RSS: $((rss_idle_kb / 1024)) MB idle, $((rss_loaded_kb / 1024)) MB after the load."
   echo "- ${soak/#soak: /Soak: }."
   sed 's/^/- /' <<<"$browser"

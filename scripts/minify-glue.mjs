@@ -1,7 +1,7 @@
 // After trunk and before compression (scripts/trunk-release.sh): makes the JS glue, and the names
 // the wasm imports from it, small, then writes the new Subresource Integrity hashes into index.html.
-// 0. First, the wasm's functions are put in the order that compresses best, and their names are
-//    stripped (order-functions.mjs).
+// `make bench` prints what it saves on every run (7.7 KB gzip of the first load on 2026-12-02: the
+// step stays while that is 5 KB or more).
 // 1. The glue is minified with terser. trunk 0.21 cannot parse it to minify it (it warns and ships
 //    it as is); minified, it is ~2 KB smaller once gzipped. Only whitespace and local names change:
 //    the names the wasm imports by are property names, which terser keeps.
@@ -9,15 +9,15 @@
 //    wasm-bindgen names each import like `__wbg_getItem_4f1baf9a00be3c74` under the module
 //    `./frontend_bg.js`: ~180 names whose hashes compress badly, written twice (once per file).
 //    Shortened (`_0`, `_1`, …, module `w`), the first load is ~5 KB smaller once gzipped. Only the
-//    import section is rewritten here; the other sections stay as step 0 wrote them, byte for byte.
+//    import section is rewritten here; the other sections stay as trunk's wasm-opt wrote them, byte
+//    for byte.
 //    Every name must occur exactly once in the glue, as the key the wasm imports it by; if trunk or
 //    wasm-bindgen ever write it otherwise, this script stops with an error instead of guessing.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { orderFunctions } from './order-functions.mjs';
-import { importDescription, leb, sections, uleb } from './wasm.mjs';
+import { customName, importDescription, leb, sections, uleb } from './wasm.mjs';
 
 const require = createRequire(new URL('../e2e/package.json', import.meta.url));
 const { minify } = require('terser');
@@ -35,21 +35,23 @@ const wasmPath = gluePath.replace(/\.js$/, '_bg.wasm');
 const source = readFileSync(gluePath, 'utf8');
 const wasm = readFileSync(wasmPath);
 if (wasm.readUInt32LE(0) !== 0x6d736100) fail(`${wasmPath} is not a wasm module`);
-// trunk's wasm, its functions put in the order that compresses best (order-functions.mjs).
-const ordered = orderFunctions(wasm, fail);
+// Shipped without its function names: trunk's wasm-opt strips them unless told otherwise (`-g`).
+if (sections(wasm).some((s) => s.id === 0 && customName(wasm, s) === 'name')) {
+  fail(`${wasmPath} still has its names section; remove -g from data-wasm-opt-params`);
+}
 
 // --- The wasm's import section, with every import renamed.
 const name = (text) => [...leb(Buffer.byteLength(text)), ...Buffer.from(text)];
 const renamed = new Map(); // old field name → new
 let oldModule;
 const NEW_MODULE = 'w';
-const parts = [ordered.subarray(0, 8)];
-for (const section of sections(ordered)) {
+const parts = [wasm.subarray(0, 8)];
+for (const section of sections(wasm)) {
   if (section.id !== 2) {
-    parts.push(ordered.subarray(section.at, section.end));
+    parts.push(wasm.subarray(section.at, section.end));
     continue;
   }
-  const body = ordered.subarray(section.start, section.end);
+  const body = wasm.subarray(section.start, section.end);
   let [count, p] = uleb(body, 0);
   const out = [...leb(count)];
   for (let i = 0; i < count; i++) {

@@ -1,5 +1,5 @@
-// The little of the wasm binary format the release scripts read and write (order-functions.mjs,
-// minify-glue.mjs): LEB128 numbers, the sections, custom section names, and import descriptions.
+// The little of the wasm binary format minify-glue.mjs reads and writes: LEB128 numbers, the
+// sections, custom section names, and import descriptions.
 
 /** Reads an unsigned LEB128 number at `at`: [value, offset after it]. */
 export function uleb(bytes, at) {
