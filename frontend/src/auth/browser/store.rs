@@ -35,7 +35,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use gloo_storage::{LocalStorage, SessionStorage, Storage as _};
+use gloo_storage::{LocalStorage, SessionStorage};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -100,20 +100,39 @@ fn memory_mode() -> bool {
     MODE.with(Cell::get) == TokenStorage::Memory
 }
 
-/// localStorage, if the browser gives the page one.
-fn local() -> Result<Storage, AuthError> {
-    match window()?.local_storage() {
-        Ok(Some(_)) => Ok(LocalStorage::raw()),
-        _ => Err(AuthError::Browser("localStorage is unavailable".into())),
+/// gloo-storage's two storages, and how to ask the browser whether the page has each.
+trait WebStorage: gloo_storage::Storage {
+    /// How the browser names it.
+    const NAME: &'static str;
+    /// Whether the page has one: reading it can throw (storage blocked) or give nothing.
+    fn present(window: &web_sys::Window) -> bool;
+}
+
+impl WebStorage for LocalStorage {
+    const NAME: &'static str = "localStorage";
+    fn present(window: &web_sys::Window) -> bool {
+        matches!(window.local_storage(), Ok(Some(_)))
     }
 }
 
-/// sessionStorage, if the browser gives the page one.
-fn session_storage() -> Result<Storage, AuthError> {
-    match window()?.session_storage() {
-        Ok(Some(_)) => Ok(SessionStorage::raw()),
-        _ => Err(AuthError::Browser("sessionStorage is unavailable".into())),
+impl WebStorage for SessionStorage {
+    const NAME: &'static str = "sessionStorage";
+    fn present(window: &web_sys::Window) -> bool {
+        matches!(window.session_storage(), Ok(Some(_)))
     }
+}
+
+/// The raw storage `S`, if the browser gives the page one.
+fn raw<S: WebStorage>() -> Result<Storage, AuthError> {
+    if S::present(&window()?) {
+        Ok(S::raw())
+    } else {
+        Err(AuthError::Browser(format!("{} is unavailable", S::NAME)))
+    }
+}
+
+fn local() -> Result<Storage, AuthError> {
+    raw::<LocalStorage>()
 }
 
 fn cannot_write(key: &str) -> AuthError {
@@ -136,30 +155,20 @@ fn remove(storage: &Storage, keys: &[&str]) {
     }
 }
 
-/// A serde value kept in localStorage: `None` when absent, unreadable, or written by another
-/// version of the app.
-fn local_value<T: DeserializeOwned>(key: &str) -> Option<T> {
-    local().ok()?;
-    LocalStorage::get(key).ok()
+/// A serde value kept in storage `S`: `None` when absent, unreadable, or written by another version
+/// of the app.
+fn value<S: WebStorage, T: DeserializeOwned>(key: &str) -> Option<T> {
+    raw::<S>().ok()?;
+    S::get(key).ok()
 }
 
-fn set_local_value<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<(), AuthError> {
-    local()?;
-    LocalStorage::set(key, value).map_err(|_| cannot_write(key))
-}
-
-fn session_value<T: DeserializeOwned>(key: &str) -> Option<T> {
-    session_storage().ok()?;
-    SessionStorage::get(key).ok()
-}
-
-fn set_session_value<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<(), AuthError> {
-    session_storage()?;
-    SessionStorage::set(key, value).map_err(|_| cannot_write(key))
+fn set_value<S: WebStorage, T: Serialize + ?Sized>(key: &str, value: &T) -> Result<(), AuthError> {
+    raw::<S>()?;
+    S::set(key, value).map_err(|_| cannot_write(key))
 }
 
 fn stored_generation() -> u64 {
-    local_value(GENERATION).unwrap_or(0)
+    value::<LocalStorage, _>(GENERATION).unwrap_or(0)
 }
 
 /// What the session of a generation learned about the silent frame, as `auth.frame` keeps it.
@@ -205,7 +214,7 @@ pub fn frame_status(generation: u64) -> FrameStatus {
             return frame;
         }
     }
-    match local_value::<FrameMark>(FRAME) {
+    match value::<LocalStorage, FrameMark>(FRAME) {
         Some(mark) if mark.generation == generation => mark.frame,
         _ => FrameStatus::Unknown,
     }
@@ -240,7 +249,7 @@ fn write_session(storage: &Storage, session: &Session, generation: u64, frame: F
     }
     match frame {
         FrameStatus::Unknown => remove(storage, &[FRAME]),
-        frame => set_local_value(FRAME, &FrameMark { generation, frame })?,
+        frame => set_value::<LocalStorage, _>(FRAME, &FrameMark { generation, frame })?,
     }
     Ok(())
 }
@@ -281,7 +290,7 @@ pub async fn commit_login(_: &Held, session: &Session, started_in: u64) -> Resul
     }
     let next = started_in.saturating_add(1);
     write_session(&storage, session, next, FrameStatus::Unknown)?;
-    set_local_value(GENERATION, &next)?;
+    set_value::<LocalStorage, _>(GENERATION, &next)?;
     publish(session, next, FrameStatus::Unknown).await?;
     Ok(next)
 }
@@ -339,7 +348,7 @@ pub fn end(_: &Held, generation: u64) -> Result<Option<u64>, AuthError> {
         return Ok(None);
     }
     let next = generation.saturating_add(1);
-    set_local_value(GENERATION, &next)?;
+    set_value::<LocalStorage, _>(GENERATION, &next)?;
     remove_leftovers();
     Ok(Some(next))
 }
@@ -348,7 +357,7 @@ pub fn end(_: &Held, generation: u64) -> Result<Option<u64>, AuthError> {
 /// or in another tab, is refused from now on. The tokens are removed next ([`remove_leftovers`]).
 pub fn begin_logout() -> Result<u64, AuthError> {
     let next = stored_generation().saturating_add(1);
-    set_local_value(GENERATION, &next)?;
+    set_value::<LocalStorage, _>(GENERATION, &next)?;
     Ok(next)
 }
 
@@ -369,7 +378,7 @@ pub fn remove_leftovers() {
         if sealed.is_some_and(|g| g < generation) {
             remove(&storage, &[SEAL]);
         }
-        if local_value::<FrameMark>(FRAME).is_some_and(|mark| mark.generation < generation) {
+        if value::<LocalStorage, FrameMark>(FRAME).is_some_and(|mark| mark.generation < generation) {
             remove(&storage, &[FRAME]);
         }
         return;
@@ -399,7 +408,7 @@ pub struct Pending {
 /// The requests this tab remembers, younger than [`PENDING_TTL_MS`]. A list another version of the
 /// app wrote, which does not read as one, counts as none.
 fn pending_list(now: f64) -> Vec<Pending> {
-    let list: Vec<Pending> = session_value(PENDING).unwrap_or_default();
+    let list: Vec<Pending> = value::<SessionStorage, _>(PENDING).unwrap_or_default();
     list.into_iter().filter(|p| now - p.created_at < PENDING_TTL_MS).collect()
 }
 
@@ -408,7 +417,7 @@ pub fn push_pending(pending: Pending) -> Result<(), AuthError> {
     let mut list = pending_list(pending.created_at);
     list.push(pending);
     let skip = list.len().saturating_sub(PENDING_MAX);
-    set_session_value(PENDING, &list[skip..])
+    set_value::<SessionStorage, _>(PENDING, &list[skip..])
 }
 
 /// Takes (and forgets) the request with this state: a second call with the same state gets `None`.
@@ -416,7 +425,7 @@ pub fn take_pending(state: &str, now: f64) -> Option<Pending> {
     let mut list = pending_list(now);
     let index = list.iter().position(|p| p.state == state)?;
     let found = list.remove(index);
-    if let Err(e) = set_session_value(PENDING, &list) {
+    if let Err(e) = set_value::<SessionStorage, _>(PENDING, &list) {
         web_sys::console::warn_1(&format!("could not forget a used login state: {e}").into());
     }
     Some(found)
@@ -435,21 +444,21 @@ struct KeptDiscovery {
 
 /// The discovery document kept for `issuer`, not yet checked again.
 pub fn cached_discovery(issuer: &str) -> Option<Discovery> {
-    let kept: KeptDiscovery = session_value(DISCOVERY)?;
+    let kept: KeptDiscovery = value::<SessionStorage, _>(DISCOVERY)?;
     (kept.issuer == issuer).then_some(kept.discovery)
 }
 
 /// Keeps `discovery` for the next load of this tab. Not keeping it only costs that load the wait.
 pub fn remember_discovery(issuer: &str, discovery: &Discovery) {
     let kept = KeptDiscovery { issuer: issuer.to_owned(), discovery: discovery.clone() };
-    if let Err(error) = set_session_value(DISCOVERY, &kept) {
+    if let Err(error) = set_value::<SessionStorage, _>(DISCOVERY, &kept) {
         web_sys::console::debug_1(&format!("discovery not kept: {error}").into());
     }
 }
 
 /// Forgets a kept document that no longer passes the checks.
 pub fn forget_discovery() {
-    if let Ok(storage) = session_storage() {
+    if let Ok(storage) = raw::<SessionStorage>() {
         remove(&storage, &[DISCOVERY]);
     }
 }
