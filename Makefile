@@ -26,7 +26,7 @@ GECKODRIVER_VERSION ?= 0.37.1
 WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/frontend/webdriver.json
 
-.PHONY: help tools tools-rust tools-system tools-node config app build dev test fmt fmt-check lint unit fuzz wasm-test e2e e2e-chromium e2e-firefox bench screenshots clean
+.PHONY: help tools tools-rust tools-system tools-node config app build dev cluster test fmt fmt-check lint unit fuzz wasm-test e2e e2e-chromium e2e-firefox bench screenshots clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-13s\033[0m %s\n", $$1, $$2}'
@@ -46,10 +46,11 @@ tools-rust: ## wasm32 target, trunk, wasm-bindgen-cli at Cargo.lock's version, g
 		echo "==> compiling geckodriver $(GECKODRIVER_VERSION) for the wasm tests in Firefox (one time, ~2 min)"; \
 		cargo install --locked geckodriver@$(GECKODRIVER_VERSION); }
 
-tools-system: ## Debian's chromium, chromium-driver, firefox-esr and wrk
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v firefox-esr >/dev/null && command -v wrk >/dev/null || { \
-		echo "==> installing Debian's chromium, chromium-driver, firefox-esr and wrk (one time, ~1 min)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver firefox-esr wrk >/dev/null; }
+tools-system: ## Debian's chromium, chromium-driver, firefox-esr, wrk, redis-server and nginx
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v firefox-esr >/dev/null && command -v wrk >/dev/null \
+		&& command -v redis-server >/dev/null && command -v nginx >/dev/null || { \
+		echo "==> installing Debian's chromium, chromium-driver, firefox-esr, wrk, redis-server and nginx (one time, ~1 min)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver firefox-esr wrk redis-server nginx >/dev/null; }
 
 tools-node: e2e/node_modules/.installed ## npm packages: oidc-provider, Playwright, binaryen's wasm-opt, terser, zopfli
 
@@ -71,6 +72,11 @@ build: app ## Release build: the app (frontend/dist) and the backend binary
 
 dev: tools config ## Run the identity provider (:4000), backend (:3001) and app (:5000); Ctrl-C stops all
 	@scripts/dev.sh
+
+cluster: tools config ## As make dev, with three backend replicas sharing Redis behind nginx on :3001; Ctrl-C stops all
+	@echo "==> building the backend (release; first build ~3 min)"
+	@cargo build --release -q -p backend
+	@scripts/cluster.sh
 
 test: ## Every check: format, clippy, unit, browser and end-to-end tests in both engines; prints each stage's time
 	@E2E_APP_BUILT=1 MAKE="$(MAKE)" scripts/stages.sh tools fmt-check lint unit wasm-test app e2e

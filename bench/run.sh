@@ -27,7 +27,7 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; [ -z "${saved:-}" ] || rm -rf "$saved"; }
 trap cleanup EXIT INT TERM
 wait_for() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
-for port in 4000 3001 3101 3201 3202 3301 3302 5000 5300 5301; do
+for port in 4000 3001 3002 3101 3201 3202 3301 3302 5000 5300 5301; do
   if curl -s -o /dev/null "http://localhost:$port/"; then echo "port $port is busy: stop \`make dev\` first" >&2; exit 1; fi
 done
 
@@ -42,7 +42,8 @@ if [ ! -d bench/express/node_modules ]; then
 fi
 echo "==> starting the local provider, this backend (+ SPA) and the Express baseline"
 (cd e2e && IDP_ACCESS_TOKEN_TTL=3600 IDP_TEST_CONTROL=1 exec node idp/server.mjs >/dev/null 2>&1) & pids+=($!)
-target/release/backend --spa-port 5000 >/dev/null 2>&1 & backend_pid=$!; pids+=($backend_pid)
+# One proof key sends every DPoP request of the load: its share of the replay store is the whole store.
+target/release/backend --spa-port 5000 --dpop-replay-per-key 1000000 >/dev/null 2>&1 & backend_pid=$!; pids+=($backend_pid)
 (cd bench/express && exec node server.js >/dev/null 2>&1) & pids+=($!)
 wait_for http://localhost:4000/healthz; wait_for http://localhost:3001/healthz; wait_for http://localhost:3101/api/public
 rss_idle_kb=$(awk '/VmRSS/ {print $2}' "/proc/$backend_pid/status")
@@ -115,6 +116,19 @@ secs=${DURATION%s}
 echo "==> making a DPoP-bound token and $((secs * ${BENCH_DPOP_RATE:-45000})) proofs, then loading /api/private with them for $DURATION"
 node bench/dpop.mjs "$proof_file" $((secs * ${BENCH_DPOP_RATE:-45000}))
 result[ours_dpop]=$(BENCH_DPOP_FILE=$proof_file measure -s bench/dpop.lua http://localhost:3001/api/private)
+# The same proofs against a second backend whose replay store is Redis (each store has never seen
+# them): what sharing the store between replicas costs. Its public base URL is the first's, which
+# the proofs name.
+redis_port=6391; redis_dir=$(mktemp -d)
+echo "==> DPoP with the Redis replay store: redis-server on :$redis_port, a second backend on :3002, $DURATION"
+redis-server --port $redis_port --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly yes >/dev/null 2>&1 & pids+=($!)
+target/release/backend --port 3002 --public-base-url http://localhost:3001 --replay-store "redis://127.0.0.1:$redis_port/0" \
+  >/dev/null 2>&1 & pids+=($!)
+wait_for http://localhost:3002/readyz
+result[ours_dpop_redis]=$(BENCH_DPOP_FILE=$proof_file measure -s bench/dpop.lua http://localhost:3002/api/private)
+# What one Redis takes: SETs per second on its own (redis-benchmark, 32 connections), to size a cluster.
+redis_sets=$(redis-benchmark -p $redis_port -t set -r 1000000 -n 200000 -c 32 -q 2>/dev/null | grep -oP 'SET: \K[0-9.]+' | cut -d. -f1)
+rm -rf "$redis_dir"
 rss_loaded_kb=$(awk '/VmRSS/ {print $2}' "/proc/$backend_pid/status")
 echo "==> soak: /silent, /api/private with a valid token and with invalid ones, 256 connections for $([ "${BENCH_SOAK:-0}" = 1 ] && echo 10 min || echo 60 s)"
 soak=$(bench/soak.sh "$backend_pid" "$token")
@@ -180,6 +194,16 @@ read -r floor_frame floor_refresh _ <<<"$floor"
   read -r rps_x _ _ <<<"${result[express_private]}"
   printf '| %s | %s | – | %.0f %% of Bearer | – | – | – | %.1f× | %s / %s | – | – |\n' '`/api/private` with DPoP (a fresh proof per request)' \
     "$rps_d" "$(bc -l <<<"100 * $rps_d / $rps_p")" "$(bc -l <<<"$rps_d / $rps_x")" "$p50_d" "$p99_d"
+  echo
+  echo "| \`/api/private\` (one run of $DURATION each) | req/s | p50 / p99 ms | against DPoP with the memory store |"
+  echo "|---|---|---|---|"
+  read -r rps_r p50_r p99_r <<<"${result[ours_dpop_redis]}"; read -r _ p50_p p99_p <<<"${result[ours_private]}"
+  echo "| Bearer | $rps_p | $p50_p / $p99_p | – |"
+  echo "| DPoP, replay store in memory (the default) | $rps_d | $p50_d / $p99_d | – |"
+  printf '| DPoP, replay store in Redis (shared by replicas) | %s | %s / %s | **%.0f %%** of its throughput (target ≥ 75 %%), p50 **%+.3f ms** (target ≤ +0.3) |\n' \
+    "$rps_r" "$p50_r" "$p99_r" "$(bc -l <<<"100 * $rps_r / $rps_d")" "$(bc -l <<<"$p50_r - $p50_d")"
+  echo
+  echo "- One Redis on its own takes ${redis_sets} SETs per second here (redis-benchmark, 32 connections, one core's share): one SET per DPoP request."
   echo
   echo "| renewal path (Chromium) | ours p50 | bare-JS floor p50 | floor's equivalent |"
   echo "|---|---|---|---|"

@@ -14,32 +14,46 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use futures::future::{Either, LocalBoxFuture};
 use serde_json::json;
 
-use crate::dpop::{self, Nonces, ProofError, ReplayCache};
-use crate::error::ApiError;
+use crate::config::{DpopSettings, ReplayStoreSettings};
+use crate::dpop::{self, Nonces, ProofError};
+use crate::error::{ApiError, ConfigError};
 use crate::jwt::{Claims, Validator};
+use crate::replay::{self, MemoryStore, RedisStore, ReplayError, ReplayStore};
 
-/// What checking DPoP proofs needs across requests: the replay cache, the server nonces if asked
+/// What checking DPoP proofs needs across requests: the replay store, the server nonces if asked
 /// for, and the rules.
 pub struct DpopState {
-    /// Proof ids seen within the acceptance window.
-    pub replay: ReplayCache,
+    /// Where accepted proofs are remembered.
+    pub replay: ReplayStore,
     /// Server nonces, when proofs must carry one.
     pub nonces: Option<Nonces>,
     /// The settings.
-    pub settings: crate::config::DpopSettings,
+    pub settings: DpopSettings,
     /// Clock skew tolerated.
     pub leeway_secs: u64,
 }
 
 impl DpopState {
-    /// The state for these settings.
-    pub fn new(settings: crate::config::DpopSettings, leeway_secs: u64) -> Self {
-        Self {
-            replay: ReplayCache::new(settings.replay_capacity, settings.max_age_secs + leeway_secs),
-            nonces: settings.nonce.then(|| Nonces::new(settings.max_age_secs)),
-            settings,
-            leeway_secs,
-        }
+    /// The state for these settings. A Redis store connects on first use (so this runs inside the
+    /// server's runtime, and a replica starts while Redis is down).
+    pub fn new(settings: DpopSettings, leeway_secs: u64) -> Result<Self, ConfigError> {
+        let replay = match settings.store() {
+            ReplayStoreSettings::Memory { capacity, per_key } => {
+                ReplayStore::Memory(MemoryStore::new(capacity, per_key))
+            }
+            ReplayStoreSettings::Redis { url, prefix, timeout } => ReplayStore::Redis(
+                RedisStore::new(&url, &prefix, timeout)
+                    .map_err(|e| ConfigError::Invalid(format!("DPOP_REPLAY_STORE: {:?}", e.kind())))?,
+            ),
+        };
+        let nonces = match (settings.nonce, &settings.nonce_secret) {
+            (false, _) => None,
+            (true, Some(secret)) => Some(Nonces::new(settings.max_age_secs, secret.0)),
+            (true, None) => Some(Nonces::random(settings.max_age_secs).map_err(|_| {
+                ConfigError::Invalid("no cryptographic random source for the DPoP nonce secret".into())
+            })?),
+        };
+        Ok(Self { replay, nonces, settings, leeway_secs })
     }
 }
 
@@ -135,17 +149,23 @@ async fn verify(
                 max_age_secs: dpop_state.settings.max_age_secs,
                 leeway_secs: dpop_state.leeway_secs,
             };
-            let key =
-                dpop::verify(&proof, &expected, &dpop_state.replay, dpop_state.nonces.as_ref()).map_err(|e| match (
-                    e,
-                    &dpop_state.nonces,
-                ) {
+            let proof = dpop::verify(&proof, &expected, dpop_state.nonces.as_ref()).map_err(|e| {
+                match (e, &dpop_state.nonces) {
                     (ProofError::UseNonce, Some(nonces)) => ApiError::UseDpopNonce(nonces.current(now)),
                     (e, _) => ApiError::InvalidProof(e),
-                })?;
-            if claims.bound_to() != Some(key.as_str()) {
+                }
+            })?;
+            if claims.bound_to() != Some(proof.thumbprint.as_str()) {
                 return Err(ApiError::InvalidDpopToken("the token is not bound to the proof's key"));
             }
+            // Last, once the proof and its token are known good: a refused request records nothing.
+            let id = replay::proof_id(&proof.thumbprint, &proof.htu, &proof.jti);
+            let until = proof.acceptable_until(&expected);
+            dpop_state.replay.record(&id, &proof.thumbprint, now, until).await.map_err(|e| match e {
+                ReplayError::Replay => ApiError::InvalidProof(ProofError::Replay),
+                ReplayError::Busy => ApiError::InvalidProof(ProofError::Busy),
+                ReplayError::Unavailable => ApiError::ReplayUnavailable,
+            })?;
             Ok(claims)
         }
     }

@@ -76,10 +76,78 @@ pub struct Cli {
     /// How long a client may take to send a request's head; a slower one is cut off (408).
     #[arg(long, env = "CLIENT_TIMEOUT_MS", default_value_t = 5_000)]
     pub client_timeout_ms: u64,
-    /// How many DPoP proof ids the replay cache holds at most (about 16 bytes each); past it,
+    /// How many DPoP proofs the memory replay store holds at most (about 60 bytes each); past it,
     /// proofs are refused with 503 until older ones age out.
     #[arg(long, env = "DPOP_REPLAY_CAPACITY", default_value_t = 1_000_000)]
     pub dpop_replay_capacity: usize,
+    /// How many of those one proof key may hold (default: 1 % of the capacity), so that one user
+    /// cannot fill the store for the others.
+    #[arg(long, env = "DPOP_REPLAY_PER_KEY")]
+    pub dpop_replay_per_key: Option<usize>,
+    /// Where accepted DPoP proofs are remembered: `memory` (this process), or
+    /// `redis://host:port/db`, shared by every replica behind a load balancer.
+    #[arg(long, env = "DPOP_REPLAY_STORE", default_value = "memory")]
+    pub replay_store: String,
+    /// The Redis store's key prefix (several deployments can share one Redis).
+    #[arg(long, env = "DPOP_REPLAY_PREFIX", default_value = "dpop:jti:")]
+    pub dpop_replay_prefix: String,
+    /// How long the Redis store has to answer, in ms; past it, the DPoP request gets 503 (never an
+    /// unchecked proof).
+    #[arg(long, env = "DPOP_REPLAY_TIMEOUT_MS", default_value_t = 50)]
+    pub dpop_replay_timeout_ms: u64,
+    /// A file of exactly 32 random bytes keying the DPoP nonces (`--dpop-nonce`), the same for every
+    /// replica so that a nonce one gives, another accepts. Without it, each process draws its own.
+    #[arg(long, env = "DPOP_NONCE_SECRET_FILE")]
+    pub dpop_nonce_secret_file: Option<PathBuf>,
+}
+
+/// Where the API remembers accepted DPoP proofs.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ReplayStoreSettings {
+    /// In this process: `capacity` proofs, `per_key` of them for one key at most.
+    Memory {
+        /// Proofs held at most.
+        capacity: usize,
+        /// Proofs one key may hold.
+        per_key: usize,
+    },
+    /// In Redis, shared by the replicas.
+    Redis {
+        /// `redis://host:port/db`.
+        url: String,
+        /// Key prefix.
+        prefix: String,
+        /// How long a command may take.
+        timeout: Duration,
+    },
+}
+
+/// Printed without the Redis URL's user and password.
+impl std::fmt::Debug for ReplayStoreSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory { capacity, per_key } => {
+                f.debug_struct("Memory").field("capacity", capacity).field("per_key", per_key).finish()
+            }
+            Self::Redis { url, prefix, timeout } => {
+                let shown = match url.rsplit_once('@') {
+                    Some((_, host)) => format!("redis://…@{host}"),
+                    None => url.clone(),
+                };
+                f.debug_struct("Redis").field("url", &shown).field("prefix", prefix).field("timeout", timeout).finish()
+            }
+        }
+    }
+}
+
+/// The 32 bytes keying the DPoP nonces; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NonceSecret(pub [u8; 32]);
+
+impl std::fmt::Debug for NonceSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NonceSecret(…)")
+    }
 }
 
 /// How the API checks DPoP proofs.
@@ -91,8 +159,23 @@ pub struct DpopSettings {
     pub max_age_secs: u64,
     /// Whether proofs must carry a server nonce.
     pub nonce: bool,
-    /// Replay cache capacity (proof ids).
+    /// The nonces' shared secret; `None`: drawn at start, for this process only.
+    pub nonce_secret: Option<NonceSecret>,
+    /// Memory store capacity (proofs).
     pub replay_capacity: usize,
+    /// Where accepted proofs are remembered; `None`: in memory, with `replay_capacity` and 1 % of
+    /// it per key.
+    pub replay_store: Option<ReplayStoreSettings>,
+}
+
+impl DpopSettings {
+    /// Where accepted proofs are remembered.
+    pub fn store(&self) -> ReplayStoreSettings {
+        self.replay_store.clone().unwrap_or(ReplayStoreSettings::Memory {
+            capacity: self.replay_capacity,
+            per_key: (self.replay_capacity / 100).max(1),
+        })
+    }
 }
 
 impl Default for DpopSettings {
@@ -101,7 +184,9 @@ impl Default for DpopSettings {
             public_base_url: "http://localhost:3001".into(),
             max_age_secs: 60,
             nonce: false,
+            nonce_secret: None,
             replay_capacity: 1_000_000,
+            replay_store: None,
         }
     }
 }
@@ -148,9 +233,53 @@ impl Cli {
             public_base_url,
             max_age_secs: self.dpop_max_age_secs,
             nonce: self.dpop_nonce,
+            nonce_secret: self.dpop_nonce_secret_file.as_deref().map(read_nonce_secret).transpose()?,
             replay_capacity: self.dpop_replay_capacity,
+            replay_store: Some(self.replay_store()?),
         }))
     }
+
+    fn replay_store(&self) -> Result<ReplayStoreSettings, ConfigError> {
+        if self.replay_store == "memory" {
+            let per_key = self.dpop_replay_per_key.unwrap_or((self.dpop_replay_capacity / 100).max(1));
+            if per_key == 0 || per_key > self.dpop_replay_capacity {
+                return Err(ConfigError::Invalid(
+                    "DPOP_REPLAY_PER_KEY must be between 1 and DPOP_REPLAY_CAPACITY".into(),
+                ));
+            }
+            return Ok(ReplayStoreSettings::Memory { capacity: self.dpop_replay_capacity, per_key });
+        }
+        let url = &self.replay_store;
+        // Only the scheme and the parse are checked here: the store connects when first used, so a
+        // replica starts (and says it is not ready) while Redis is down.
+        if !url.starts_with("redis://") || redis::Client::open(url.as_str()).is_err() {
+            return Err(ConfigError::Invalid(
+                "DPOP_REPLAY_STORE must be `memory` or redis://host:port/db (the URL's password, if any, is not shown)"
+                    .into(),
+            ));
+        }
+        if self.dpop_replay_timeout_ms == 0 {
+            return Err(ConfigError::Invalid("DPOP_REPLAY_TIMEOUT_MS must be positive".into()));
+        }
+        Ok(ReplayStoreSettings::Redis {
+            url: url.clone(),
+            prefix: self.dpop_replay_prefix.clone(),
+            timeout: Duration::from_millis(self.dpop_replay_timeout_ms),
+        })
+    }
+}
+
+/// The nonce secret in `path`: exactly 32 bytes (`head -c 32 /dev/urandom > secret`).
+fn read_nonce_secret(path: &std::path::Path) -> Result<NonceSecret, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Io { path: path.display().to_string(), source })?;
+    let secret = <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        ConfigError::Invalid(format!(
+            "{} must hold exactly 32 bytes, not {} (make one with `head -c 32 /dev/urandom`)",
+            path.display(),
+            bytes.len()
+        ))
+    })?;
+    Ok(NonceSecret(secret))
 }
 
 impl Settings {
@@ -247,6 +376,41 @@ mod tests {
         assert!(settings("api.example").is_err());
         let default = Cli::parse_from(["backend", "--port", "3101"]).settings().map(|s| s.dpop.public_base_url);
         assert_eq!(default.ok().as_deref(), Some("http://localhost:3101"));
+    }
+
+    #[test]
+    fn the_replay_store_and_the_nonce_secret_are_checked_at_start() {
+        let settings = |args: &[&str]| Cli::parse_from(["backend"].iter().chain(args)).settings();
+        let store = |args: &[&str]| settings(args).map(|s| s.dpop.store());
+        assert_eq!(
+            store(&[]).ok(),
+            Some(ReplayStoreSettings::Memory { capacity: 1_000_000, per_key: 10_000 }),
+            "memory by default, 1 % of it per key"
+        );
+        assert!(matches!(
+            store(&["--replay-store", "redis://127.0.0.1:6390/2"]),
+            Ok(ReplayStoreSettings::Redis { url, prefix, timeout })
+                if url == "redis://127.0.0.1:6390/2" && prefix == "dpop:jti:" && timeout == Duration::from_millis(50)
+        ));
+        for bad in ["http://127.0.0.1:6390", "redis", "redis://", "memcached://x"] {
+            assert!(store(&["--replay-store", bad]).is_err(), "{bad}");
+        }
+        assert!(store(&["--dpop-replay-per-key", "0"]).is_err());
+        assert!(store(&["--dpop-replay-capacity", "10", "--dpop-replay-per-key", "11"]).is_err());
+        let shown = format!("{:?}", store(&["--replay-store", "redis://user:hunter2@db.internal:6379/0"]));
+        assert!(!shown.contains("hunter2") && shown.contains("db.internal:6379/0"), "{shown}");
+
+        let dir = std::env::temp_dir().join(format!("nonce-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let (good, short) = (dir.join("good"), dir.join("short"));
+        std::fs::write(&good, [7u8; 32]).expect("write");
+        std::fs::write(&short, [7u8; 31]).expect("write");
+        let secret = |path: &std::path::Path| settings(&["--dpop-nonce-secret-file", &path.display().to_string()]);
+        assert_eq!(secret(&good).ok().and_then(|s| s.dpop.nonce_secret), Some(NonceSecret([7; 32])));
+        assert!(secret(&short).is_err_and(|e| e.to_string().contains("exactly 32 bytes")));
+        assert!(secret(&dir.join("missing")).is_err());
+        assert!(!format!("{:?}", NonceSecret([7; 32])).contains('7'), "never printed");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[test]

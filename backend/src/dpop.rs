@@ -1,18 +1,17 @@
 //! DPoP (RFC 9449) at the API: the checks §4.3 and §7 ask of a proof that comes with a bound access
 //! token. `typ` is `dpop+jwt`, the algorithm is ES256 (the only one offered, in `algs`), the key is a
 //! public P-256 JWK and the signature verifies with it (ring); `htm` and `htu` are this request's
-//! method and URL (behind the configured public base URL); `iat` is recent; `jti` was not seen
-//! before (a bounded replay cache); `ath` is the hash of the token; and the token's `cnf.jkt` is the
-//! key's RFC 7638 thumbprint. With `--dpop-nonce`, proofs must also carry a nonce this server issued.
+//! method and URL (behind the configured public base URL); `iat` is recent; `ath` is the hash of the
+//! token; no `crit` extension is asked of it. With `--dpop-nonce`, proofs must also carry a nonce this
+//! server issued. The caller then checks the token's `cnf.jkt` against the key's RFC 7638
+//! thumbprint and, last of all, records the proof in the replay store (`crate::replay`), so that a
+//! proof refused for any reason records nothing.
 //!
 //! Every rejection is a fixed description: nothing of the proof is echoed.
 
-use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasher, Hasher};
-use std::sync::{Mutex, PoisonError};
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_FIXED};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -57,13 +56,18 @@ pub enum ProofError {
     /// This `jti` was seen before.
     #[error("the DPoP proof was already used")]
     Replay,
+    /// The header names critical extensions (`crit`, RFC 7515 §4.1.11), which this server does not
+    /// understand, so it must not accept the proof.
+    #[error("the DPoP proof has critical extensions this server does not understand")]
+    Critical,
     /// `ath` is not the hash of the access token.
     #[error("the DPoP proof is for another access token")]
     TokenHash,
     /// The proof lacks the nonce this server asks for, or carries an old one.
     #[error("a DPoP nonce is required")]
     UseNonce,
-    /// The replay cache is full: no proof can be checked for replay now.
+    /// The replay store is full, or this key holds its whole share of it: no proof of it can be
+    /// checked for replay now.
     #[error("too many recent DPoP proofs")]
     Busy,
 }
@@ -73,6 +77,7 @@ struct Header {
     typ: Option<String>,
     alg: String,
     jwk: Jwk,
+    crit: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -121,75 +126,25 @@ pub fn normalise_htu(url: &str) -> Option<String> {
         .then(|| format!("{scheme}://{authority}{path}"))
 }
 
-/// Proof identifiers seen within the acceptance window, one bucket per second, at most `capacity`
-/// in all. Each is kept as a 64-bit keyed hash of (key thumbprint, `jti`): 8 bytes plus the set's
-/// overhead, about 16 MB at the default capacity of 1,000,000.
-pub struct ReplayCache {
-    capacity: usize,
-    window_secs: u64,
-    hasher: std::collections::hash_map::RandomState,
-    inner: Mutex<Buckets>,
-}
-
-#[derive(Default)]
-struct Buckets {
-    /// (second, identifiers first seen in that second), oldest first.
-    seconds: VecDeque<(u64, HashSet<u64>)>,
-    len: usize,
-}
-
-impl ReplayCache {
-    /// Remembers identifiers for `window_secs` (the proofs' acceptance window), `capacity` at most.
-    pub fn new(capacity: usize, window_secs: u64) -> Self {
-        Self { capacity, window_secs, hasher: Default::default(), inner: Mutex::default() }
-    }
-
-    /// Records `jti` of `key` at `now`; `Replay` if it was seen in the window, `Busy` if full.
-    fn record(&self, key: &str, jti: &str, now: u64) -> Result<(), ProofError> {
-        let mut hasher = self.hasher.build_hasher();
-        hasher.write(key.as_bytes());
-        hasher.write_u8(0);
-        hasher.write(jti.as_bytes());
-        let id = hasher.finish();
-        let mut b = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        while b.seconds.front().is_some_and(|(second, _)| second + self.window_secs < now) {
-            if let Some((_, gone)) = b.seconds.pop_front() {
-                b.len -= gone.len();
-            }
-        }
-        if b.seconds.iter().any(|(_, ids)| ids.contains(&id)) {
-            return Err(ProofError::Replay);
-        }
-        if b.len >= self.capacity {
-            return Err(ProofError::Busy);
-        }
-        if b.seconds.back().is_none_or(|(second, _)| *second != now) {
-            b.seconds.push_back((now, HashSet::new()));
-        }
-        if let Some((_, ids)) = b.seconds.back_mut() {
-            ids.insert(id);
-        }
-        b.len += 1;
-        Ok(())
-    }
-}
-
-/// Server nonces (`--dpop-nonce`): a keyed hash of the current period, so any worker can check one
-/// without shared state; the current and the previous period's are accepted.
+/// Server nonces (`--dpop-nonce`): a keyed hash of the current period, so any worker, and any
+/// replica given the same secret (`--dpop-nonce-secret-file`), can check one without shared state;
+/// the current and the previous period's are accepted.
 pub struct Nonces {
     secret: [u8; 32],
     period_secs: u64,
 }
 
 impl Nonces {
-    /// Nonces for `period_secs`-long periods, keyed by a random secret.
-    pub fn new(period_secs: u64) -> Self {
-        let mut secret = [0u8; 32];
-        for chunk in secret.chunks_mut(8) {
-            let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
-            chunk.copy_from_slice(&random.to_le_bytes());
-        }
+    /// Nonces for `period_secs`-long periods, keyed by `secret`.
+    pub fn new(period_secs: u64, secret: [u8; 32]) -> Self {
         Self { secret, period_secs: period_secs.max(1) }
+    }
+
+    /// Nonces keyed by 32 bytes from the system's cryptographic random source: this process only.
+    pub fn random(period_secs: u64) -> Result<Self, ring::error::Unspecified> {
+        let mut secret = [0u8; 32];
+        SystemRandom::new().fill(&mut secret)?;
+        Ok(Self::new(period_secs, secret))
     }
 
     fn for_period(&self, period: u64) -> String {
@@ -204,7 +159,8 @@ impl Nonces {
         self.for_period(now / self.period_secs)
     }
 
-    fn accepts(&self, nonce: &str, now: u64) -> bool {
+    /// Whether `nonce` is this period's or the previous one's.
+    pub fn accepts(&self, nonce: &str, now: u64) -> bool {
         let period = now / self.period_secs;
         nonce == self.for_period(period) || nonce == self.for_period(period.saturating_sub(1))
     }
@@ -231,13 +187,30 @@ fn decode<T: for<'de> Deserialize<'de>>(part: &str) -> Result<T, ProofError> {
     serde_json::from_slice(&bytes).map_err(|_| ProofError::Malformed)
 }
 
-/// Checks `proof` against the request; returns the key's thumbprint, for the token's `cnf.jkt`.
-pub fn verify(
-    proof: &str,
-    expected: &Expected<'_>,
-    replay: &ReplayCache,
-    nonces: Option<&Nonces>,
-) -> Result<String, ProofError> {
+/// A proof that passed every check of its own; not yet recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proof {
+    /// The key's RFC 7638 thumbprint, for the token's `cnf.jkt`.
+    pub thumbprint: String,
+    /// The URL it names, normalised.
+    pub htu: String,
+    /// Its identifier.
+    pub jti: String,
+    /// When it says it was made.
+    pub iat: i64,
+}
+
+impl Proof {
+    /// The last second at which this proof could still be accepted: the replay store must remember
+    /// it that long. From `iat` when the client's clock runs ahead, else from `now`.
+    pub fn acceptable_until(&self, expected: &Expected<'_>) -> u64 {
+        let made = u64::try_from(self.iat).unwrap_or(0).max(expected.now);
+        made.saturating_add(expected.max_age_secs).saturating_add(expected.leeway_secs)
+    }
+}
+
+/// Checks `proof` against the request (everything but replay, which the caller records last).
+pub fn verify(proof: &str, expected: &Expected<'_>, nonces: Option<&Nonces>) -> Result<Proof, ProofError> {
     if proof.len() > MAX_PROOF_LEN {
         return Err(ProofError::Malformed);
     }
@@ -251,6 +224,9 @@ pub fn verify(
     }
     if header.alg != "ES256" {
         return Err(ProofError::Algorithm);
+    }
+    if header.crit.is_some() {
+        return Err(ProofError::Critical);
     }
     let jwk = &header.jwk;
     let (Some(x), Some(y)) = (jwk.x.as_deref(), jwk.y.as_deref()) else { return Err(ProofError::Key) };
@@ -271,9 +247,7 @@ pub fn verify(
     if claims.htm != expected.method {
         return Err(ProofError::Method);
     }
-    if normalise_htu(&claims.htu).as_deref() != Some(expected.url) {
-        return Err(ProofError::Url);
-    }
+    let htu = normalise_htu(&claims.htu).filter(|htu| htu == expected.url).ok_or(ProofError::Url)?;
     let now = i64::try_from(expected.now).unwrap_or(i64::MAX);
     let oldest = now.saturating_sub_unsigned(expected.max_age_secs.saturating_add(expected.leeway_secs));
     let newest = now.saturating_add_unsigned(expected.leeway_secs);
@@ -291,9 +265,7 @@ pub fn verify(
     if claims.jti.is_empty() || claims.jti.len() > MAX_JTI_LEN {
         return Err(ProofError::Malformed);
     }
-    let key = thumbprint(x, y);
-    replay.record(&key, &claims.jti, expected.now)?;
-    Ok(key)
+    Ok(Proof { thumbprint: thumbprint(x, y), htu, jti: claims.jti, iat: claims.iat })
 }
 
 #[cfg(test)]
@@ -313,23 +285,17 @@ mod tests {
     }
 
     #[test]
-    fn the_replay_cache_forgets_after_the_window_and_refuses_past_capacity() {
-        let cache = ReplayCache::new(2, 10);
-        assert_eq!(cache.record("k", "a", 100), Ok(()));
-        assert_eq!(cache.record("k", "a", 105), Err(ProofError::Replay));
-        assert_eq!(cache.record("other key", "a", 105), Ok(()), "a jti is per key");
-        assert_eq!(cache.record("k", "b", 106), Err(ProofError::Busy), "full");
-        assert_eq!(cache.record("k", "b", 111), Ok(()), "the second-100 bucket aged out, making room");
-        assert_eq!(cache.record("k", "a", 116), Ok(()), "forgotten after the window: its iat is too old anyway");
-    }
-
-    #[test]
     fn nonces_last_two_periods() {
-        let nonces = Nonces::new(60);
+        let nonces = Nonces::random(60).expect("random");
         let n = nonces.current(600);
         assert!(nonces.accepts(&n, 600) && nonces.accepts(&n, 660));
         assert!(!nonces.accepts(&n, 720), "two periods later");
         assert!(!nonces.accepts("made-up", 600));
-        assert_ne!(Nonces::new(60).current(600), n, "each server start has its own secret");
+        assert_ne!(Nonces::random(60).expect("random").current(600), n, "each random secret has its own nonces");
+        let shared = [7u8; 32];
+        assert!(
+            Nonces::new(60, shared).accepts(&Nonces::new(60, shared).current(600), 630),
+            "one secret, two replicas"
+        );
     }
 }

@@ -63,6 +63,10 @@ pub enum ApiError {
     /// The proof lacks this server's nonce: retry with it (sent in `DPoP-Nonce`).
     #[error("a DPoP nonce is required")]
     UseDpopNonce(String),
+    /// The shared replay store did not answer in time or refused the write: a DPoP proof cannot be
+    /// checked for replay now, so none is accepted (a server-side problem; try again).
+    #[error("the DPoP replay check is unavailable; try again")]
+    ReplayUnavailable,
 }
 
 /// Why the issuer's key set could not be loaded.
@@ -111,6 +115,7 @@ impl ApiError {
                 format!(r#"{realm}, error="insufficient_scope", scope="{scope}""#)
             }
             Self::KeysUnavailable(_) | Self::Misconfigured => realm.to_owned(),
+            Self::ReplayUnavailable => dpop,
         }
     }
 
@@ -122,7 +127,7 @@ impl ApiError {
             Self::InvalidProof(_) => "invalid_dpop_proof",
             Self::UseDpopNonce(_) => "use_dpop_nonce",
             Self::InsufficientScope(_) => "insufficient_scope",
-            Self::KeysUnavailable(_) => "temporarily_unavailable",
+            Self::KeysUnavailable(_) | Self::ReplayUnavailable => "temporarily_unavailable",
             Self::Misconfigured => "server_error",
         }
     }
@@ -143,7 +148,7 @@ impl ResponseError for ApiError {
             | Self::InvalidProof(_)
             | Self::UseDpopNonce(_) => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
-            Self::KeysUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::KeysUnavailable(_) | Self::ReplayUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Misconfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -155,6 +160,10 @@ impl ResponseError for ApiError {
         }
         if let Self::UseDpopNonce(nonce) = self {
             response.insert_header(("DPoP-Nonce", nonce.as_str()));
+        }
+        if matches!(self, Self::ReplayUnavailable | Self::InvalidProof(crate::dpop::ProofError::Busy)) {
+            // A passing condition on the server's side: the client may try again in a second.
+            response.insert_header((header::RETRY_AFTER, "1"));
         }
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))

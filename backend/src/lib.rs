@@ -8,6 +8,7 @@ pub mod dpop;
 pub mod error;
 pub mod guard;
 pub mod jwt;
+pub mod replay;
 pub mod silent;
 pub mod spa;
 
@@ -35,14 +36,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the shared state from settings and a rendered silent page.
-    pub fn new(settings: Settings, silent: SilentPage) -> Self {
-        Self {
+    /// Builds the shared state from settings and a rendered silent page (inside the server's
+    /// runtime: a Redis replay store connects from there on first use).
+    pub fn new(settings: Settings, silent: SilentPage) -> Result<Self, error::ConfigError> {
+        Ok(Self {
             validator: web::Data::new(Validator::new(settings.clone())),
             silent: web::Data::new(silent),
-            dpop: web::Data::new(api::DpopState::new(settings.dpop.clone(), settings.leeway.as_secs())),
+            dpop: web::Data::new(api::DpopState::new(settings.dpop.clone(), settings.leeway.as_secs())?),
             settings,
-        }
+        })
     }
 }
 
@@ -66,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .app_data(state.dpop.clone())
         .app_data(state.silent.clone())
         .service(readable("/healthz", healthz).wrap(Guard::new()))
+        .service(readable("/readyz", readyz).wrap(Guard::new()))
         .service(readable("/silent", silent::silent).wrap(Guard::new()))
         .service(readable("/api/public", api::public).wrap(api_guard.clone()))
         .service(readable("/api/private", api::private).wrap(api_guard.clone()))
@@ -103,6 +106,20 @@ pub fn access_log() -> middleware::Logger {
 /// Liveness probe for `make dev`, Playwright's `webServer` and orchestrators.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Readiness probe for load balancers and orchestrators: whether this replica can check DPoP proofs
+/// now (its replay store answers). `/healthz` stays a liveness check: a replica whose Redis is
+/// down is alive, serves Bearer requests, and answers DPoP ones with 503 until Redis is back.
+pub async fn readyz(dpop: web::Data<api::DpopState>) -> HttpResponse {
+    if dpop.replay.ready().await {
+        HttpResponse::Ok().content_type("text/plain").body("ready")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header((header::RETRY_AFTER, "1"))
+            .content_type("text/plain")
+            .body("not ready: the DPoP replay store does not answer")
+    }
 }
 
 /// Any other path: `404`, with the header every answer here has.

@@ -57,7 +57,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(_) => Some(web::Data::new(spa::IndexPage::load(&cli.dist, policy).map_err(|e| chain(&e))?)),
         None => None,
     };
-    let state = AppState::new(settings, silent);
+    let state = AppState::new(settings, silent).map_err(|e| chain(&e))?;
     // Access log (with --access-log): method, path (never the query: `/silent?code=…`), status,
     // size, time; no header.
     let logged = cli.access_log;

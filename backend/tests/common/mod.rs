@@ -11,6 +11,8 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
@@ -148,7 +150,7 @@ pub fn app_state_from(settings: backend::config::Settings) -> backend::AppState 
     let template =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../public/silent.html")).expect("silent.html");
     let silent = backend::silent::SilentPage::render(&template, &settings.app_origin).expect("render");
-    backend::AppState::new(settings, silent)
+    backend::AppState::new(settings, silent).expect("state")
 }
 
 /// The :3001 routes over `configure`, as a test service.
@@ -158,4 +160,93 @@ macro_rules! app {
         let state = $state;
         actix_web::test::init_service(actix_web::App::new().configure(move |cfg| backend::configure(cfg, &state))).await
     }};
+}
+
+/// The URL DPoP proofs name in these tests: `/api/private` under the default public base URL.
+pub const URL: &str = "http://localhost:3001/api/private";
+
+/// A P-256 key as the browser holds one: it signs proofs, its thumbprint binds tokens.
+pub struct ProofKey {
+    pair: EcdsaKeyPair,
+    x: String,
+    y: String,
+}
+
+impl ProofKey {
+    pub fn new() -> Self {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("key");
+        let point = pair.public_key().as_ref().to_vec();
+        let (x, y) = (URL_SAFE_NO_PAD.encode(&point[1..33]), URL_SAFE_NO_PAD.encode(&point[33..65]));
+        Self { pair, x, y }
+    }
+
+    pub fn jkt(&self) -> String {
+        backend::dpop::thumbprint(&self.x, &self.y)
+    }
+
+    pub fn jwk(&self) -> Value {
+        json!({"kty": "EC", "crv": "P-256", "x": self.x, "y": self.y})
+    }
+
+    /// A proof with this header and these claims, signed by this key.
+    pub fn sign(&self, header: &Value, claims: &Value) -> String {
+        let part = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).expect("json"));
+        let input = format!("{}.{}", part(header), part(claims));
+        let signature = self.pair.sign(&SystemRandom::new(), input.as_bytes()).expect("sign");
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+    }
+
+    pub fn header(&self) -> Value {
+        json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk()})
+    }
+
+    /// The claims of a good proof for `GET URL` with `token`.
+    pub fn claims(token: &str, jti: &str) -> Value {
+        json!({"jti": jti, "htm": "GET", "htu": URL, "iat": now(), "ath": backend::dpop::token_hash(token)})
+    }
+
+    pub fn proof(&self, token: &str, jti: &str) -> String {
+        self.sign(&self.header(), &Self::claims(token, jti))
+    }
+}
+
+/// A token for the test issuer bound to `key` (or not bound).
+pub fn token(issuer: &str, key: Option<&ProofKey>) -> String {
+    let mut c = claims(issuer);
+    if let Some(key) = key {
+        c["cnf"] = json!({"jkt": key.jkt()});
+    }
+    sign(&keys().0, &c)
+}
+
+pub struct Answer {
+    pub status: actix_web::http::StatusCode,
+    pub challenge: String,
+    pub nonce: Option<String>,
+    pub body: Value,
+}
+
+pub async fn call<S>(app: &S, method: actix_web::http::Method, authorization: &str, proofs: &[&str]) -> Answer
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    let mut req = actix_web::test::TestRequest::default().method(method).uri("/api/private");
+    if !authorization.is_empty() {
+        req = req.insert_header(("authorization", authorization));
+    }
+    for proof in proofs {
+        req = req.append_header(("dpop", *proof));
+    }
+    let res = actix_web::test::call_service(app, req.to_request()).await;
+    let status = res.status();
+    let text = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (challenge, nonce) = (text("www-authenticate").unwrap_or_default(), text("dpop-nonce"));
+    let body = serde_json::from_slice(&actix_web::test::read_body(res).await).unwrap_or(Value::Null);
+    Answer { status, challenge, nonce, body }
 }
