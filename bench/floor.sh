@@ -4,15 +4,15 @@
 # so the figures compare. The harness is read-only and not ours: it is copied to
 # target/bench-floor (npm packages installed there once) and run there. Needs ports 4000, 5000 and
 # 3001 free, so `make bench` runs it before starting its own servers.
-# Prints one line: "<iframe median> <refresh median> <web_message median>" in ms, or "- - -" (make bench
-# compares the first two: the app has no web_message path).
+# Prints the path of the floor's results (JSON: per path n, min, median, max in ms; bench/renewals.mjs
+# compares silentRenewMs, refreshDpopMs and codeFrameDpopMs with the app's paths), or nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${BENCH_FLOOR:-../shared/bench-floor}
 work=target/bench-floor
 if [ ! -f "$src/playwright.config.mjs" ]; then
   echo "no floor harness at $src (set BENCH_FLOOR): the floor is left out" >&2
-  echo "- - -"; exit 0
+  exit 0
 fi
 mkdir -p "$work"
 cp -a "$src"/. "$work"/ && chmod -R u+w "$work"
@@ -22,9 +22,5 @@ if [ ! -d "$work/node_modules" ] || [ "$work/package-lock.json" -nt "$work/node_
 fi
 rm -f "$work/results/localhost-lax.json"
 (cd "$work" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test >/dev/null 2>&1) || {
-  echo "the floor harness failed (run it by hand in $work to see why)" >&2; echo "- - -"; exit 0; }
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const m = (s) => (s && s.median !== undefined ? Math.round(s.median) : "-");
-  console.log([m(r.silentRenewMs), m(r.refreshMs), m(r.webMessageRenewMs)].join(" "));
-' "$work/results/localhost-lax.json"
+  echo "the floor harness failed (run it by hand in $work to see why)" >&2; exit 0; }
+echo "$PWD/$work/results/localhost-lax.json"

@@ -180,9 +180,6 @@ row() { # label key
   printf '| %s | %s | %s | **%.2f×** (%s) | %s | %.2f× | %s | %.1f× | %s / %s | %s / %s | %s / %s |\n' "$1" "$rps_o" "$rps_b" "${result[ratio_$2]}" "${result[ratios_$2]}" \
     "$rps_y" "${result[body_ratio_$2]}" "$rps_e" "$(bc -l <<<"$rps_o / $rps_e")" "$p50_o" "$p99_o" "$p50_b" "$p99_b" "$p50_e" "$p99_e"
 }
-# Our renewal p50 for a path (from the browser figures) beside the floor's.
-ours_p50() { grep -oP "^renewal latency, $1, Chromium: p50 \K[0-9]+" <<<"$browser" || echo -; }
-read -r floor_frame floor_refresh _ <<<"$floor"
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t1 -c$CONNECTIONS on loopback (wrk shares the cores): ours and bare actix-web (the same bytes, and the body alone) in $ROUNDS interleaved rounds of $DURATION each, their medians; ours / bare is the median of the rounds' ratios (each round's in brackets). Express and DPoP: one run of $DURATION."
   echo
@@ -205,12 +202,7 @@ read -r floor_frame floor_refresh _ <<<"$floor"
   echo
   echo "- One Redis on its own takes ${redis_sets} SETs per second here (redis-benchmark, 32 connections, one core's share): one SET per DPoP request."
   echo
-  echo "| renewal path (Chromium) | ours p50 | bare-JS floor p50 | floor's equivalent |"
-  echo "|---|---|---|---|"
-  echo "| refresh token | $(ours_p50 'refresh token') ms | $floor_refresh ms | a rotating refresh-token POST, ID token verified (RS256, WebCrypto) |"
-  echo "| code + PKCE frame | $(ours_p50 'code \+ PKCE frame') ms | $floor_frame ms | the implicit iframe round trip, RS256 verified (ours adds the code exchange POST) |"
-  echo "| implicit frame | $(ours_p50 'implicit frame') ms | $floor_frame ms | the same |"
-  echo
+  node bench/renewals.mjs <(printf '%s\n' "$browser") "$floor"
   echo
   echo "| first load (index.html + JS + wasm + CSS, as served) | gzip | brotli |"
   echo "|---|---|---|"

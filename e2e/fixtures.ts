@@ -41,6 +41,34 @@ const countLongTimers = () => {
   (window as unknown as { __pendingLongTimers: () => number }).__pendingLongTimers = () => pending.size;
 };
 
+/** What the page-side listener reports of a `securitypolicyviolation`. */
+export interface CspViolation { directive: string; blocked: string; source: string; line: number; sample: string; document: string }
+
+const CSP_TAG = 'csp-violation ';
+
+/** Runs in every document of the context, frames included, before their scripts: reports each CSP
+ *  violation on the console, where the fixture collects it even from a document that has gone. */
+const reportCspViolations = (tag: string) => {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    const v = { directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, sample: e.sample, document: e.documentURI };
+    console.warn(tag + JSON.stringify(v));
+  });
+};
+
+/** Whether Playwright's own code caused `v`, not the app: what a test evaluates in the page, and
+ *  Playwright's injected scripts (which set inline styles that Firefox checks against `style-src`).
+ *  Told apart by the script the violation names. Code evaluated from outside has no file: Firefox
+ *  names it `<document URL> line <n> > eval` (and the app cannot evaluate code: its policy has no
+ *  'unsafe-eval'); Chromium gives an empty source for code evaluated through CDP. The app's own
+ *  violations name its files or its page. */
+export const byPlaywright = (v: CspViolation) => v.source === '' || / line \d+ > eval$/.test(decodeURIComponent(v.source));
+
+/** Whether the browser itself caused `v`: Firefox fetches `/favicon.ico` for a document opened at
+ *  the top (the silent page, when a test opens it on its own), from its own code (source
+ *  `resource`), and a page whose policy allows no images refuses it. */
+export const byTheBrowser = (v: CspViolation) =>
+  v.source === 'resource' && v.directive === 'img-src' && new URL(v.blocked, v.document).pathname === '/favicon.ico';
+
 /** The built app's configuration names the usual ports; this run's stack may be on others. */
 const STACK = {
   issuer: IDP, audience: AUDIENCE, apiBaseUrl: API, silentRedirectUri: SILENT_URI,
@@ -54,7 +82,7 @@ export interface Options { authFlow: 'code' | 'implicit' }
 export type ConfigOverrides = Record<string, unknown>;
 
 export const test = base.extend<
-  { app: AppPage; silentRequests: SilentRequest[]; configure: (overrides: ConfigOverrides) => Promise<void> },
+  { app: AppPage; silentRequests: SilentRequest[]; configure: (overrides: ConfigOverrides) => Promise<void>; cspViolations: CspViolation[] },
   { idp: Idp } & Options
 >({
   authFlow: ['code', { option: true, scope: 'worker' }],
@@ -87,6 +115,20 @@ export const test = base.extend<
     await page.context().addInitScript(countLongTimers);
     await use(new AppPage(page, info));
   },
+  // Every test fails on a CSP violation the app causes, in any document of its context (the app, the
+  // silent frame, the provider's pages). A test that provokes violations on purpose sees them all here.
+  cspViolations: [async ({ context }, use) => {
+    const seen: CspViolation[] = [];
+    await context.addInitScript(reportCspViolations, CSP_TAG);
+    const listen = (page: import('@playwright/test').Page) => page.on('console', (message) => {
+      const text = message.text();
+      if (text.startsWith(CSP_TAG)) seen.push(JSON.parse(text.slice(CSP_TAG.length)));
+    });
+    context.pages().forEach(listen);
+    context.on('page', listen);
+    await use(seen);
+    expect(seen.filter((v) => !byPlaywright(v) && !byTheBrowser(v)), 'CSP violations the app caused').toEqual([]);
+  }, { auto: true }],
   silentRequests: async ({ page }, use) => {
     const seen: SilentRequest[] = [];
     page.on('request', (request) => {

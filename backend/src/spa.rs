@@ -16,7 +16,7 @@ use actix_files::{Files, NamedFile};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{fn_service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, ContentEncoding, HeaderName, HeaderValue};
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{middleware, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
@@ -222,19 +222,27 @@ pub struct Dist {
 
 impl Dist {
     /// The compressed file to send for `path` to a client that sent `accept_encoding`, best first
-    /// (brotli, then gzip): only a plain file name in `dist/` (no directory, no dot file) with a
-    /// `.br` or `.gz` sibling that really is inside `dist/`.
+    /// (brotli, then gzip): only a plain file name in `dist/` (no directory, no dot file) whose
+    /// original is there too, with a `.br` or `.gz` sibling that really is inside `dist/` and is not
+    /// older than the original. A file edited after the build (`auth_config.json`, by hand) is
+    /// served as edited, and a compressed copy whose original is gone is not served at all.
     fn compressed(&self, path: &str, accept_encoding: &str) -> Option<(PathBuf, ContentEncoding, &'static str)> {
         let name = path.strip_prefix('/')?;
         let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
         if name.is_empty() || name.starts_with('.') || !name.chars().all(plain) {
             return None;
         }
+        let modified = |file: &Path| -> Option<std::time::SystemTime> {
+            let real = file.canonicalize().ok()?;
+            let meta = real.metadata().ok()?;
+            (real.starts_with(&self.canonical) && meta.is_file()).then_some(meta.modified().ok()?)
+        };
+        let original = modified(&self.canonical.join(name))?;
         [("br", ContentEncoding::Brotli), ("gzip", ContentEncoding::Gzip)].into_iter().find_map(|(coding, encoding)| {
             let suffix = if coding == "br" { "br" } else { "gz" };
             let file = self.canonical.join(format!("{name}.{suffix}"));
-            let inside = file.canonicalize().is_ok_and(|real| real.starts_with(&self.canonical) && real.is_file());
-            (accepts(accept_encoding, coding) && inside).then_some((file, encoding, suffix))
+            let fresh = modified(&file).is_some_and(|copy| copy >= original);
+            (accepts(accept_encoding, coding) && fresh).then_some((file, encoding, suffix))
         })
     }
 }
@@ -265,8 +273,10 @@ pub async fn assets(
         }
         None => next.call(req).await?.map_into_boxed_body(),
     };
-    // A file with a name: an asset. The page (`/`, routes) keeps its own no-store.
-    if name.contains('.') && name != "index.html" && response.status().is_success() {
+    // A file with a name: an asset. The page (`/`, routes) keeps its own no-store. A 304 carries
+    // the headers its 200 would have (RFC 9110 §15.4.5).
+    let status = response.status();
+    if name.contains('.') && name != "index.html" && (status.is_success() || status == StatusCode::NOT_MODIFIED) {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control(&name)));
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
@@ -282,20 +292,27 @@ pub fn configure_spa(cfg: &mut web::ServiceConfig, dist: PathBuf, page: web::Dat
         .app_data(web::Data::new(Dist { canonical: canonical.clone() }))
         .route("/healthz", web::get().to(crate::healthz))
         .service(web::resource(["/", "/index.html"]).route(web::get().to(index)).route(web::head().to(index)))
-        .service(web::scope("").wrap(middleware::from_fn(assets)).service(
-            Files::new("/", dist).path_filter(move |relative, _| inside(&canonical, relative)).default_handler(
-                fn_service(move |req: ServiceRequest| {
-                    let page = fallback.clone();
-                    async move {
-                        let (req, _) = req.into_parts();
-                        let last = req.path().rsplit('/').next().unwrap_or_default();
-                        let is_route = matches!(*req.method(), Method::GET | Method::HEAD) && !last.contains('.');
-                        let response = if is_route { page.respond(&req) } else { HttpResponse::NotFound().finish() };
-                        Ok(ServiceResponse::new(req, response))
-                    }
-                }),
+        .service(
+            web::scope("").wrap(middleware::from_fn(assets)).service(
+                // The page is never a file: however its path is written (`//index.html`, `/%69ndex.html`),
+                // it is answered by the page handler or not at all, so it never goes out without its CSP.
+                Files::new("/", dist)
+                    .path_filter(move |relative, _| {
+                        relative.file_name().is_none_or(|name| name != "index.html") && inside(&canonical, relative)
+                    })
+                    .default_handler(fn_service(move |req: ServiceRequest| {
+                        let page = fallback.clone();
+                        async move {
+                            let (req, _) = req.into_parts();
+                            let last = req.path().rsplit('/').next().unwrap_or_default();
+                            let is_route = matches!(*req.method(), Method::GET | Method::HEAD) && !last.contains('.');
+                            let response =
+                                if is_route { page.respond(&req) } else { HttpResponse::NotFound().finish() };
+                            Ok(ServiceResponse::new(req, response))
+                        }
+                    })),
             ),
-        ));
+        );
 }
 
 #[cfg(test)]

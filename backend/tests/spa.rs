@@ -200,3 +200,95 @@ async fn assets_are_served_precompressed_with_their_cache_policy() {
     assert!(!String::from_utf8_lossy(&test::read_body(escaped).await).contains(SECRET));
     std::fs::remove_dir_all(dir.parent().expect("root")).expect("cleanup");
 }
+
+/// Sets a file's modification time `ago` before now.
+fn age(path: &std::path::Path, ago: std::time::Duration) {
+    let file = std::fs::File::options().write(true).open(path).expect("open");
+    file.set_modified(std::time::SystemTime::now() - ago).expect("mtime");
+}
+
+/// A deployment edits `auth_config.json` by hand, as the README says to: every browser gets the
+/// edit, not the copy compressed at build time. A compressed copy without its original is not
+/// served at all.
+#[actix_web::test]
+async fn a_compressed_copy_older_than_its_file_or_without_one_is_not_served() {
+    let dir = dist("stale");
+    std::fs::write(dir.join("auth_config.json.br"), b"{\"domain\":\"build-time\"}").expect("br");
+    std::fs::write(dir.join("auth_config.json.gz"), b"{\"domain\":\"build-time\"}").expect("gz");
+    age(&dir.join("auth_config.json.br"), std::time::Duration::from_secs(60));
+    age(&dir.join("auth_config.json.gz"), std::time::Duration::from_secs(60));
+    std::fs::write(dir.join("auth_config.json"), b"{\"domain\":\"edited\"}").expect("edited");
+    std::fs::write(dir.join("ghost.js.br"), b"brotli of a file that is gone").expect("ghost");
+    std::fs::write(dir.join("ghost.js.gz"), b"gzip of a file that is gone").expect("ghost");
+    let app =
+        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
+            .await;
+    for accept in ["br", "gzip", "gzip, deflate, br"] {
+        let req = test::TestRequest::get().uri("/auth_config.json").insert_header(("accept-encoding", accept));
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK, "{accept}");
+        assert_eq!(res.headers().get("content-encoding"), None, "{accept}");
+        assert_eq!(test::read_body(res).await, b"{\"domain\":\"edited\"}".as_slice(), "{accept}: the edit");
+        let req = test::TestRequest::get().uri("/ghost.js").insert_header(("accept-encoding", accept));
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{accept}: no original, nothing served");
+    }
+    std::fs::remove_dir_all(dir.parent().expect("root")).expect("cleanup");
+}
+
+/// However the page's path is written, it is answered with a fresh nonce and its CSP, or not at
+/// all: never the raw file with the placeholder and no policy.
+#[actix_web::test]
+async fn the_page_never_goes_out_without_its_policy() {
+    let dir = dist("page-paths");
+    let app =
+        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
+            .await;
+    for path in
+        ["//index.html", "/index.html/", "///index.html", "/./index.html", "/%69ndex.html", "/assets/../index.html"]
+    {
+        let res = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+        let status = res.status();
+        let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
+        assert!(!body.contains(NONCE_PLACEHOLDER), "{path}: the raw page went out ({status})");
+        match status {
+            StatusCode::OK => {
+                let nonce = nonce_of(&csp.unwrap_or_else(|| panic!("{path}: a page without its CSP")));
+                assert!(body.contains(&format!("nonce=\"{nonce}\"")), "{path}");
+            }
+            // 404, or 400 for a path actix-files refuses to read (`/./`).
+            other => assert!(other.is_client_error() || other.is_redirection(), "{path}: {other}"),
+        }
+    }
+    std::fs::remove_dir_all(dir.parent().expect("root")).expect("cleanup");
+}
+
+/// A 304 carries what its 200 would have (RFC 9110 §15.4.5): without `Vary`, a shared cache could
+/// hand brotli to a client that cannot read it; without `Cache-Control`, the asset's policy is lost.
+#[actix_web::test]
+async fn not_modified_answers_keep_vary_and_cache_control() {
+    let dir = dist("not-modified");
+    let asset = "frontend-0123456789abcdef_bg.wasm";
+    std::fs::write(dir.join(asset), b"\0asm plain").expect("wasm");
+    std::fs::write(dir.join(format!("{asset}.br")), b"brotli bytes").expect("br");
+    std::fs::write(dir.join("auth_config.json"), b"{}").expect("config");
+    let app =
+        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
+            .await;
+    for (path, accept, cache) in [
+        (format!("/{asset}"), "br", "public, max-age=31536000, immutable"),
+        (format!("/{asset}"), "identity", "public, max-age=31536000, immutable"),
+        ("/auth_config.json".to_owned(), "identity", "no-cache"),
+    ] {
+        let get = || test::TestRequest::get().uri(&path).insert_header(("accept-encoding", accept));
+        let first = test::call_service(&app, get().to_request()).await;
+        let etag = first.headers().get("etag").cloned().expect("an etag");
+        let again = test::call_service(&app, get().insert_header(("if-none-match", etag)).to_request()).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path} {accept}");
+        let header = |name: &str| again.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(header("vary").as_deref(), Some("Accept-Encoding"), "{path} {accept}");
+        assert_eq!(header("cache-control").as_deref(), Some(cache), "{path} {accept}");
+    }
+    std::fs::remove_dir_all(dir.parent().expect("root")).expect("cleanup");
+}

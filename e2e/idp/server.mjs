@@ -23,7 +23,8 @@
 //     POST /__dev/faults {"authorizeDelayMs": n, "holdTokenAnswers": bool, "dropHeldTokenAnswers": true} and POST /__dev/refresh-token {"token": …} (exists,
 //     consumed, bound key), for the e2e suite and `make bench` only. They take JSON only
 //     (`content-type: application/json`, else 415), refuse any request a browser page of another
-//     origin sends (an `Origin` other than the issuer's: 403), and send no CORS headers.
+//     origin sends (an `Origin` other than the issuer's: 403), answer only a `Host` that is the
+//     issuer's or a loopback name with this port (else 421: DNS rebinding), and send no CORS headers.
 //   IDP_ALLOW_NON_LOCAL (unset): the provider refuses to start on a non-loopback IDP_HOST or with an
 //     issuer that is not on this machine, since its users and passwords are public; "1" allows it.
 // Request bodies over MAX_BODY_BYTES are answered 413 and the connection closed, never buffered.
@@ -281,7 +282,23 @@ function readBody(req, res, limit = MAX_BODY_BYTES) {
 
 /** Whether a test-control request may be served: JSON, and not sent by a page of another origin.
  *  Answers the refusal itself. */
+// The names the test controls answer to: the issuer's host, or a loopback name, with this port. A
+// page of another site whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name in
+// `Host`, and no `Origin` on a GET, so only `Host` tells it apart.
+function addressedHere(host) {
+  let url;
+  try { url = new URL(`http://${host}`); } catch { return false; }
+  const port = url.port || '80';
+  const name = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const issuer = new URL(ISSUER);
+  return (port === String(PORT) || port === (issuer.port || '80')) && (isLoopback(name) || url.hostname === issuer.hostname);
+}
+
 function controlRefused(req, res) {
+  if (!addressedHere(req.headers.host ?? '')) {
+    send(res, 421, 'test controls answer only to this machine\'s names', { 'content-type': 'text/plain' });
+    return true;
+  }
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== new URL(ISSUER).origin) {
     send(res, 403, 'test controls answer no other origin', { 'content-type': 'text/plain' });

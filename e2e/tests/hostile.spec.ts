@@ -107,3 +107,22 @@ test('a foreign page cannot frame the app or the silent page', async ({ app: _pr
     await expect.poll(() => urlOf(name)).toMatch(refused);
   }
 });
+
+// The suite's own watch (fixtures.ts, `cspViolations`): a violation caused by a script of the page
+// fails the test. Here a script served from the app's origin (as a file of the app would be) breaks
+// the page's style-src; the test is expected to fail, and Playwright reports it if it does not.
+test('the suite fails a test in which a script of the page breaks the CSP', async ({ app: _providerUp, page, cspViolations }) => {
+  test.fail();
+  await page.route(`${APP}/csp-breaker.js`, (route) => route.fulfill({
+    contentType: 'text/javascript',
+    body: "document.body.append(Object.assign(document.createElement('div'), { innerHTML: '<b style=\"color: red\">x</b>' }));",
+  }));
+  await page.route(`${APP}/csp-breaker.html`, async (route) => {
+    const page = await route.fetch({ url: `${APP}/` });
+    const csp = page.headers()['content-security-policy'];
+    await route.fulfill({ contentType: 'text/html', headers: { 'content-security-policy': csp }, body: '<!doctype html><body><script src="/csp-breaker.js"></script></body>' });
+  });
+  await page.goto(`${APP}/csp-breaker.html`);
+  await expect(page.locator('b')).toHaveText('x'); // the script ran; its inline style did not
+  await expect.poll(() => cspViolations.map((v) => `${v.directive} ${v.source}`)).toEqual([`style-src-attr ${APP}/csp-breaker.js`]);
+});

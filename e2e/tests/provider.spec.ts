@@ -26,6 +26,28 @@ test('the test controls take JSON from no foreign origin, and send no CORS grant
   expect(idp.isDefault()).toBe(true);
 });
 
+/** Status of a GET to the provider's `path` sent with the `Host` header `host`. */
+function withHost(path: string, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${IDP}${path}`, { headers: { host } }, (res) => { resolve(res.statusCode); res.resume(); });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// DNS rebinding: a page on evil.example, whose name now resolves to 127.0.0.1, is same-origin with
+// itself and sends no Origin on a GET; only the Host header still names evil.example.
+test('the test controls answer only requests addressed to the provider by a loopback name', async ({ idp }) => {
+  expect(idp.isDefault()).toBe(true);
+  const port = new URL(IDP).port;
+  for (const host of ['evil.example', `evil.example:${port}`, `localhost.evil.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
+    expect(await withHost('/__dev/stats', host), host).toBe(421);
+  }
+  for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+    expect(await withHost('/__dev/stats', host), host).toBe(200);
+  }
+});
+
 const BIG = 8 * 1024 * 1024;
 
 test('an oversized body is refused from its announced length, before any of it is read', async ({ idp }) => {

@@ -156,3 +156,51 @@ test('Log Out while a refresh is in flight: the rotated tokens it brings are not
   await page.reload();
   await expect(app.loginButton()).toBeVisible();
 });
+
+// A deployment switches token storage (or turns refresh tokens off) while people are signed in:
+// what the old configuration stored must not outlive the switch unread, least of all a refresh token.
+test.describe('a configuration switch leaves nothing behind', () => {
+  const refreshTokenOf = (page: Page) => page.evaluate(() => localStorage.getItem('refresh_token'));
+
+  test('local → memory: the stored tokens go at start and the refresh token is revoked', async ({ app, page, idp, configure }) => {
+    await app.goto('/');
+    await app.login();
+    const refreshToken = await refreshTokenOf(page) ?? '';
+    expect(await idp.refreshToken(refreshToken)).toMatchObject({ exists: true });
+    const before = await idp.stats();
+    await configure({ tokenStorage: 'memory' });
+    await page.reload();
+    await expect.poll(() => app.stored()).toEqual({ ...LOGGED_OUT, seal: expect.stringMatching(/^\d+:memory$/) });
+    expect(await refreshTokenOf(page)).toBeNull();
+    expect(await page.evaluate(() => localStorage.getItem('token_type'))).toBeNull();
+    await expect.poll(async () => (await idp.stats()).revocations - before.revocations).toBe(1);
+    expect((await idp.refreshToken(refreshToken)).exists).toBe(false);
+    await expect(app.userName()).toHaveText(ALICE.name); // the session itself goes on, in memory
+  });
+
+  test('memory → local: memory storage\'s mark goes at start', async ({ app, page, configure }) => {
+    await configure({ tokenStorage: 'memory' });
+    await app.goto('/');
+    await app.login();
+    expect((await app.stored()).seal).toMatch(/^\d+:memory$/);
+    await configure({});
+    await page.goto(`${APP}/`); // a new document, with no other tab to hand it the session
+    await expect.poll(async () => (await app.stored()).seal ?? '').not.toMatch(/:memory$/);
+  });
+
+  test('refresh tokens turned off: the stored refresh token is revoked and removed, the session kept', async ({ app, page, idp, configure }) => {
+    await app.goto('/');
+    await app.login();
+    const refreshToken = await refreshTokenOf(page) ?? '';
+    expect(refreshToken).not.toBe('');
+    const before = await idp.stats();
+    await configure({ useRefreshTokens: false });
+    await page.reload();
+    await expect.poll(() => refreshTokenOf(page)).toBeNull();
+    await expect.poll(async () => (await idp.stats()).revocations - before.revocations).toBe(1);
+    expect((await idp.refreshToken(refreshToken)).exists).toBe(false);
+    await expect(app.userName()).toHaveText(ALICE.name);
+    await page.reload(); // the session written again without it still reads as whole
+    await expect(app.userName()).toHaveText(ALICE.name);
+  });
+});

@@ -207,23 +207,7 @@ impl AuthContext {
                 }
             }
             if let Some(rt) = refresh_token {
-                let revoke = Box::pin(token_endpoint::revoke(&setup, &rt));
-                let limit = gloo_timers::future::TimeoutFuture::new(REVOKE_WAIT_MS);
-                match futures::future::select(revoke, limit).await {
-                    futures::future::Either::Left((Ok(true), _)) => {
-                        log(web_sys::console::debug_1, "logout: refresh token revoked".into())
-                    }
-                    futures::future::Either::Left((Ok(false), _)) => {}
-                    futures::future::Either::Left((Err(error), _)) => {
-                        log(
-                            web_sys::console::warn_1,
-                            format!("logout: the refresh token could not be revoked: {error}"),
-                        );
-                    }
-                    futures::future::Either::Right(_) => {
-                        log(web_sys::console::warn_1, "logout: the revocation endpoint did not answer in time".into());
-                    }
-                }
+                revoke_within(&setup, &rt, "logout").await;
             }
             // The DPoP key goes too: a new login makes a new one.
             if let Err(error) = dpop::forget().await {
@@ -403,6 +387,51 @@ fn follow_other_tabs(
     }
 }
 
+/// Revokes `refresh_token` at the provider, waiting at most `REVOKE_WAIT_MS`; `why` names the
+/// step in what is logged. A failure is logged and does not stop the step: the token is already out
+/// of storage, and expires on its own.
+async fn revoke_within(setup: &AuthSetup, refresh_token: &str, why: &str) {
+    let revoke = Box::pin(token_endpoint::revoke(setup, refresh_token));
+    let limit = gloo_timers::future::TimeoutFuture::new(REVOKE_WAIT_MS);
+    match futures::future::select(revoke, limit).await {
+        futures::future::Either::Left((Ok(true), _)) => {
+            log(web_sys::console::debug_1, format!("{why}: refresh token revoked"))
+        }
+        futures::future::Either::Left((Ok(false), _)) => {}
+        futures::future::Either::Left((Err(error), _)) => {
+            log(web_sys::console::warn_1, format!("{why}: the refresh token could not be revoked: {error}"));
+        }
+        futures::future::Either::Right(_) => {
+            log(web_sys::console::warn_1, format!("{why}: the revocation endpoint did not answer in time"));
+        }
+    }
+}
+
+/// At start, under the lock: removes what another configuration of the app left in storage (a
+/// switch to `memory` storage leaves `local` storage's tokens; see `LeftBehind`), and revokes the
+/// refresh token among it, which this configuration would never present nor revoke at Log Out. A
+/// session moved into memory is shown, if this configuration owns it.
+async fn sweep_left_behind(model: UseReducerHandle<AuthModel>, setup: Rc<AuthSetup>) {
+    let task: locks::Task<Result<_, AuthError>> =
+        Box::new(|_, held| Box::pin(async move { store::sweep_left_behind(&held).await }));
+    let (left, moved) = match locks::exclusive(task).await.map_err(AuthError::from).and_then(|swept| swept) {
+        Ok(swept) => swept,
+        Err(error) => return log(web_sys::console::warn_1, format!("storage: what another mode left stays: {error}")),
+    };
+    if left.local_session || left.memory_seal {
+        log(web_sys::console::info_1, "storage: removed what another token storage mode left".into());
+    }
+    if let Some((session, generation)) = moved {
+        if session.belongs_to(&setup.config.issuer, &setup.config.client_id) && model.session().is_none() {
+            let frame = store::frame_status(generation);
+            model.dispatch(Action::Adopted { session, generation, frame, at: now_ms() });
+        }
+    }
+    if let Some(rt) = left.refresh_token {
+        revoke_within(&setup, &rt, "storage").await;
+    }
+}
+
 /// Owns the auth state: restores the stored session synchronously so the first render is right
 /// (memory storage: asks the other tabs and the provider), follows what other tabs store, and
 /// provides the [`AuthContext`] to its children.
@@ -420,6 +449,7 @@ pub fn AuthProvider(props: &AuthProviderProps) -> Html {
         let context = context.clone();
         use_effect_with((), move |()| {
             let listeners = follow_other_tabs(&context.model, &context.setup, memory);
+            wasm_bindgen_futures::spawn_local(sweep_left_behind(context.model.clone(), context.setup.clone()));
             if context.state == AuthState::Failed(AuthError::ForeignSession) {
                 wasm_bindgen_futures::spawn_local(drop_foreign(context.model.clone()));
             } else if context.session().is_some_and(|s| s.is_expired(now_ms())) {

@@ -1,6 +1,6 @@
 //! Profile: name, email and picture from `/userinfo` (called with the access token through `api`,
-//! like every authorised call), falling back to the ID token's claims when that call fails, plus
-//! every ID-token claim.
+//! like every authorised call), falling back to the ID token's claims when that call fails or
+//! answers for another user, plus every ID-token claim.
 
 use yew::prelude::*;
 
@@ -14,13 +14,16 @@ use crate::widgets::login::Login;
 pub fn Profile() -> Html {
     let auth = use_auth();
     let userinfo = use_state(|| None::<Result<UserInfo, String>>);
-    let token = auth.session().map(|s| s.access_token.clone());
+    let token = auth.session().map(|s| (s.access_token.clone(), s.claims.sub.clone()));
     {
         let (userinfo, auth) = (userinfo.clone(), auth.clone());
         use_effect_with(token, move |token| {
-            if let (Some(_), Some(endpoint)) = (token, auth.setup.discovery.userinfo_endpoint.clone()) {
+            if let (Some((_, sub)), Some(endpoint)) = (token.clone(), auth.setup.discovery.userinfo_endpoint.clone()) {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let info = api::get_with_token(&auth, &endpoint).await.map_err(|e| e.to_string());
+                    let info = match api::get_with_token::<UserInfo>(&auth, &endpoint).await {
+                        Ok(info) => info.for_subject(&sub).map_err(|e| e.to_string()),
+                        Err(e) => Err(format!("/userinfo failed ({e})")),
+                    };
                     userinfo.set(Some(info));
                 });
             }
@@ -48,7 +51,7 @@ pub fn Profile() -> Html {
                     <p data-testid="profile-email">{ email }</p>
                     <p class="hint">{ format!("Profile {source}.") }</p>
                     if let Some(Err(e)) = &*userinfo {
-                        <p class="notice warn">{ format!("/userinfo failed ({e}); showing the ID token's claims.") }</p>
+                        <p class="notice warn" role="status">{ format!("{e}; showing the ID token's claims.") }</p>
                     }
                 </div>
             </section>

@@ -2,13 +2,14 @@
 //! against the issuer's JWKS, with the backend's rules for which keys count:
 //! - only keys that may verify RS256 (`auth_rules::verifies_rs256`), and never a `kid` the set
 //!   publishes twice (`auth_rules::duplicated_kids`);
+//! - a token that names no `kid` is verified with the set's one usable key; with several, it is
+//!   refused (OIDC Core §10.1 requires a `kid` then; guessing is not verifying);
 //! - a key that cannot be read or imported is skipped, and the others still work;
 //! - the set is trusted for `MAX_AGE_MS`, then fetched again before a key from it is used, so a key
 //!   the issuer removed stops verifying; an unknown `kid` refetches once (a provider restarted with
 //!   new keys), and a still-unknown `kid` is an error.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use js_sys::{Array, Object, Reflect};
 use serde::Deserialize;
@@ -57,9 +58,9 @@ pub struct Jwk {
 /// `--jwks-max-age-secs`).
 pub const MAX_AGE_MS: f64 = 600_000.0;
 
-/// The keys of a set that may verify a token, by `kid`: readable, allowed by
-/// `auth_rules::verifies_rs256`, with both RSA parameters, and a `kid` published once.
-pub fn usable(keys: &[Value]) -> Vec<(String, Jwk)> {
+/// The keys of a set that may verify a token: readable, allowed by `auth_rules::verifies_rs256`,
+/// with both RSA parameters, and a `kid` published once (or none at all).
+pub fn usable(keys: &[Value]) -> Vec<Jwk> {
     // Each key read on its own, so one the app cannot read does not take the others with it.
     let readable: Vec<Jwk> = keys.iter().filter_map(|key| Jwk::deserialize(key).ok()).collect();
     let twice = auth_rules::duplicated_kids(readable.iter().filter_map(|k| k.kid.as_deref()));
@@ -74,17 +75,29 @@ pub fn usable(keys: &[Value]) -> Vec<(String, Jwk)> {
                 key_ops: ops.as_deref(),
             }) && key.n.is_some()
                 && key.e.is_some()
+                && key.kid.as_deref().is_none_or(|kid| !twice.contains(kid))
         })
-        .filter_map(|key| Some((key.kid.clone().filter(|kid| !twice.contains(kid.as_str()))?, key.clone())))
+        .cloned()
         .collect()
+}
+
+/// The key of `keys` (each with its `kid`, if it has one) that verifies a token naming `kid`: the
+/// one with that `kid`; for a token naming none, the set's only key.
+pub fn choose<K: Clone>(keys: &[(Option<String>, K)], kid: Option<&str>) -> Result<K, TokenError> {
+    match kid {
+        Some(kid) => keys.iter().find(|(k, _)| k.as_deref() == Some(kid)).map(|(_, key)| key.clone()),
+        None if keys.len() > 1 => return Err(TokenError::KeyIdAbsent),
+        None => keys.first().map(|(_, key)| key.clone()),
+    }
+    .ok_or(TokenError::UnknownKey)
 }
 
 /// The imported keys of one JWKS, and when it was fetched.
 struct KeySet {
     uri: String,
     fetched_at: f64,
-    /// By kid.
-    keys: BTreeMap<String, CryptoKey>,
+    /// Each with its `kid`, if it has one.
+    keys: Vec<(Option<String>, CryptoKey)>,
 }
 
 thread_local! {
@@ -135,39 +148,41 @@ pub async fn verify_with(key: &CryptoKey, jwt: &Jwt) -> Result<(), AuthError> {
 async fn refresh(jwks_uri: &str) -> Result<(), AuthError> {
     let set: Published = super::http::get_json(jwks_uri, None).await.map_err(|e| e.from_provider("JWKS"))?;
     let fetched_at = js_sys::Date::now();
-    let mut keys = BTreeMap::new();
-    for (kid, jwk) in usable(&set.keys) {
+    let mut keys = Vec::new();
+    for jwk in usable(&set.keys) {
         // A key WebCrypto refuses (a bad modulus) is skipped: tokens under the others still verify.
         if let Ok(key) = import(&jwk).await {
-            keys.insert(kid, key);
+            keys.push((jwk.kid, key));
         }
     }
     KEYS.with(|cache| *cache.borrow_mut() = Some(KeySet { uri: jwks_uri.to_owned(), fetched_at, keys }));
     Ok(())
 }
 
-/// The key for `kid` from a set fetched from `jwks_uri` less than `MAX_AGE_MS` ago.
-fn cached(jwks_uri: &str, kid: &str) -> Option<CryptoKey> {
+/// The key for `kid` from the set fetched from `jwks_uri`, if that set is less than `MAX_AGE_MS`
+/// old; `None` when there is no such set.
+fn cached(jwks_uri: &str, kid: Option<&str>) -> Option<Result<CryptoKey, TokenError>> {
     let now = js_sys::Date::now();
     KEYS.with(|cache| {
         let cache = cache.borrow();
         let set = cache.as_ref().filter(|set| set.uri == jwks_uri && now - set.fetched_at < MAX_AGE_MS)?;
-        set.keys.get(kid).cloned()
+        Some(choose(&set.keys, kid))
     })
 }
 
-/// Checks the token's signature against the issuer's keys (fetched once, refetched on a new `kid`
-/// or when the set is older than `MAX_AGE_MS`).
+/// Checks the token's signature against the issuer's keys (fetched once, refetched when the key it
+/// needs is not in the set held, or when the set is older than `MAX_AGE_MS`).
 pub async fn verify(jwks_uri: &str, jwt: &Jwt) -> Result<(), AuthError> {
     if jwt.header.alg != "RS256" {
         return Err(TokenError::Algorithm.into());
     }
-    let kid = jwt.header.kid.clone().unwrap_or_default();
-    let key = match cached(jwks_uri, &kid) {
-        Some(key) => key,
-        None => {
+    let kid = jwt.header.kid.as_deref();
+    let key = match cached(jwks_uri, kid) {
+        Some(Ok(key)) => key,
+        // Not in the set held (a key published since, a provider restarted), or no set held: once.
+        Some(Err(_)) | None => {
             refresh(jwks_uri).await?;
-            cached(jwks_uri, &kid).ok_or(TokenError::UnknownKey)?
+            cached(jwks_uri, kid).unwrap_or(Err(TokenError::UnknownKey))?
         }
     };
     verify_with(&key, jwt).await
@@ -179,7 +194,7 @@ mod tests {
     use serde_json::json;
 
     fn kids(keys: serde_json::Value) -> Vec<String> {
-        usable(keys.as_array().expect("an array")).into_iter().map(|(kid, _)| kid).collect()
+        usable(keys.as_array().expect("an array")).into_iter().map(|key| key.kid.unwrap_or_default()).collect()
     }
 
     #[test]
@@ -206,5 +221,20 @@ mod tests {
             rsa("after-the-broken-ones", json!({})),
         ]);
         assert_eq!(kids(set), ["plain", "sig", "after-the-broken-ones"]);
+        assert_eq!(kids(json!([{"kty": "RSA", "n": "AQAB", "e": "AQAB"}])), [""], "a key without a kid is usable");
+    }
+
+    /// OpenID's RP tests kid-absent-single-jwks (the only key verifies) and kid-absent-multiple-jwks
+    /// (refused: which key is meant cannot be told).
+    #[test]
+    fn a_token_without_a_kid_takes_the_only_key_or_is_refused() {
+        let one = [(None, "k0")];
+        assert_eq!(choose(&one, None), Ok("k0"));
+        assert_eq!(choose(&[(Some("a".to_owned()), "ka")], None), Ok("ka"), "the only key, whatever its kid");
+        let two = [(Some("a".to_owned()), "ka"), (None, "k0")];
+        assert_eq!(choose(&two, None), Err(TokenError::KeyIdAbsent));
+        assert_eq!(choose(&two, Some("a")), Ok("ka"));
+        assert_eq!(choose(&two, Some("b")), Err(TokenError::UnknownKey));
+        assert_eq!(choose::<&str>(&[], None), Err(TokenError::UnknownKey));
     }
 }

@@ -48,7 +48,7 @@ use super::locks::Held;
 use crate::auth::protocol::config::{Discovery, TokenStorage};
 use crate::auth::protocol::error::AuthError;
 use crate::auth::protocol::paths::FrameStatus;
-use crate::auth::protocol::session::{fingerprint, RawStored, Session, Stored};
+use crate::auth::protocol::session::{fingerprint, LeftBehind, RawStored, Session, Stored, MEMORY_SEAL};
 
 /// The tutorial's `setSession` keys.
 pub const ACCESS_TOKEN: &str = "access_token";
@@ -67,7 +67,8 @@ pub const SEAL: &str = "auth.session";
 /// What the session learned about the silent frame.
 pub const FRAME: &str = "auth.frame";
 const SESSION_KEYS: [&str; 7] = [ACCESS_TOKEN, ID_TOKEN, EXPIRES_AT, REFRESH_TOKEN, TOKEN_TYPE, SEAL, FRAME];
-const MEMORY_SEAL: &str = "memory";
+/// The keys `local` storage writes and `memory` storage never reads.
+const LOCAL_SESSION_KEYS: [&str; 6] = [ACCESS_TOKEN, ID_TOKEN, EXPIRES_AT, REFRESH_TOKEN, TOKEN_TYPE, SEAL];
 
 const LEDGER_KEY: &str = "refresh";
 /// How long a tab waits for the newest refresh token to reach it before giving up for now.
@@ -190,16 +191,55 @@ pub fn read() -> Stored {
             _ => Stored::Absent { generation },
         });
     }
+    raw_stored(&storage).interpret()
+}
+
+/// The values under the session's keys, as stored.
+fn raw_stored(storage: &Storage) -> RawStored {
     RawStored {
-        access_token: get(&storage, ACCESS_TOKEN),
-        id_token: get(&storage, ID_TOKEN),
-        expires_at: get(&storage, EXPIRES_AT),
-        refresh_token: get(&storage, REFRESH_TOKEN),
-        token_type: get(&storage, TOKEN_TYPE),
-        generation: get(&storage, GENERATION),
-        seal: get(&storage, SEAL),
+        access_token: get(storage, ACCESS_TOKEN),
+        id_token: get(storage, ID_TOKEN),
+        expires_at: get(storage, EXPIRES_AT),
+        refresh_token: get(storage, REFRESH_TOKEN),
+        token_type: get(storage, TOKEN_TYPE),
+        generation: get(storage, GENERATION),
+        seal: get(storage, SEAL),
     }
-    .interpret()
+}
+
+/// Removes what another configuration of the app left behind ([`LeftBehind`]: `local` storage's
+/// tokens under `memory` storage, `memory` storage's seal under `local`, a refresh token when
+/// refresh tokens are off), and gives back the refresh token it removed, for the caller to revoke.
+/// The session itself is not lost: a whole `local` session found under `memory` storage moves into
+/// this page's memory (and to the other tabs) without its refresh token, and one that only loses
+/// its refresh token is written again without it. Returns what was left, and the session moved.
+pub async fn sweep_left_behind(held: &Held) -> Result<(LeftBehind, Option<(Session, u64)>), AuthError> {
+    let storage = local()?;
+    let raw = raw_stored(&storage);
+    let left = raw.left_behind(memory_mode(), ledger_used());
+    let mut moved = None;
+    if left.local_session {
+        remove(&storage, &LOCAL_SESSION_KEYS);
+        if let Stored::Session { session, generation } = raw.interpret() {
+            let session = session.with_refresh_token(None);
+            let frame = frame_status(generation);
+            commit_renewal(held, &session, generation, frame).await?;
+            moved = Some((session, generation));
+        }
+    }
+    if left.memory_seal {
+        remove(&storage, &[SEAL]);
+    }
+    if left.refresh_token.is_some() && !memory_mode() {
+        match read() {
+            Stored::Session { session, generation } => {
+                let frame = frame_status(generation);
+                commit_renewal(held, &session.with_refresh_token(None), generation, frame).await?;
+            }
+            _ => remove(&storage, &[REFRESH_TOKEN]),
+        }
+    }
+    Ok((left, moved))
 }
 
 /// The current generation.

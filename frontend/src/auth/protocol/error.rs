@@ -15,9 +15,17 @@ pub enum TokenError {
     /// attacker's text.
     #[error("token algorithm is not accepted (RS256 only)")]
     Algorithm,
+    /// A claim OpenID Connect requires in every ID token (`iss`, `sub`, `aud`, `exp`, `iat`,
+    /// OIDC Core §2) is absent.
+    #[error("token has no `{0}` claim, which every ID token must carry")]
+    MissingClaim(&'static str),
     /// No usable key with the token's `kid` in the issuer's JWKS, even after refetching.
     #[error("token signed with a key the issuer does not publish")]
     UnknownKey,
+    /// The token names no key (`kid`) while the issuer publishes several it could be signed with:
+    /// OIDC Core §10.1 requires a `kid` then, and this app does not guess.
+    #[error("token names no signing key (kid) and the issuer publishes several")]
+    KeyIdAbsent,
     /// WebCrypto said the signature does not match.
     #[error("token signature is invalid")]
     Signature,

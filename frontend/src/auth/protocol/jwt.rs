@@ -99,6 +99,9 @@ pub struct IdClaims {
     pub all: Map<String, Value>,
 }
 
+/// The claims every ID token carries (OIDC Core §2): one that is absent is named in the refusal.
+pub const REQUIRED_CLAIMS: [&str; 5] = ["iss", "sub", "aud", "exp", "iat"];
+
 /// A decoded, not yet verified, JWT.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Jwt {
@@ -207,6 +210,9 @@ pub fn decode(token: &str) -> Result<Jwt, TokenError> {
     let header = Header::deserialize(Value::Object(header)).map_err(|_| TokenError::Malformed(NOT_HEADER))?;
     const NOT_CLAIMS: &str = "payload is not a claims set";
     let all = part(p, "payload is not base64url", NOT_CLAIMS)?;
+    if let Some(missing) = REQUIRED_CLAIMS.into_iter().find(|name| !all.contains_key(*name)) {
+        return Err(TokenError::MissingClaim(missing));
+    }
     let claims = IdClaims::deserialize(&Value::Object(all.clone())).map_err(|_| TokenError::Malformed(NOT_CLAIMS))?;
     let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| TokenError::Malformed("signature is not base64url"))?;
     Ok(Jwt { header, claims: IdClaims { all, ..claims }, signing_input: format!("{h}.{p}"), signature })
@@ -288,6 +294,19 @@ pub(crate) mod tests {
         assert!(decode(&once).is_ok());
     }
 
+    /// OpenID's RP tests missing-iat, missing-aud and missing-sub: refused, naming the claim.
+    #[test]
+    fn a_missing_required_claim_is_named() {
+        let h = b64(&json!({"alg": "RS256"}));
+        for name in REQUIRED_CLAIMS {
+            let mut claims = json!({"iss": "i", "sub": "s", "aud": "a", "exp": 1, "iat": 1});
+            claims.as_object_mut().expect("an object").remove(name);
+            let refused = decode(&format!("{h}.{}.c2ln", b64(&claims))).map(|_| ());
+            assert_eq!(refused, Err(TokenError::MissingClaim(name)), "{name}");
+            assert!(TokenError::MissingClaim(name).to_string().contains(&format!("`{name}`")));
+        }
+    }
+
     #[test]
     fn malformed_tokens_are_refused() {
         let h = b64(&json!({"alg": "RS256"}));
@@ -296,7 +315,7 @@ pub(crate) mod tests {
             "a.b",
             "a.b.c.d",
             &format!("{h}.!!!.c2ln"),
-            &format!("{h}.{}.c2ln", b64(&json!({"sub": 1}))),
+            &format!("{h}.{}.c2ln", b64(&json!({"iss": "i", "sub": 1, "aud": "a", "exp": 1, "iat": 1}))),
             &format!("{h}.{}.c2ln", b64(&json!(["not", "an", "object"]))),
             &format!("{h}.{}.c2ln", b64(&json!({"iss": "i", "sub": "s", "aud": "a", "exp": 1.5, "iat": 1}))),
             &"x".repeat(MAX_TOKEN_LEN + 1),

@@ -219,6 +219,51 @@ impl RawStored {
     }
 }
 
+/// What `memory` storage writes as its seal after the generation (`<generation>:memory`): a
+/// session exists in some tab, and no token is stored.
+pub const MEMORY_SEAL: &str = "memory";
+
+/// What another configuration of the app left in storage that this one never reads, so would
+/// never remove: a deployment that switches to `memory` storage for safety must not leave a live
+/// refresh token in localStorage for its whole lifetime.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeftBehind {
+    /// Under `memory` storage: the tokens and seal `local` storage wrote. All go.
+    pub local_session: bool,
+    /// Under `local` storage: `memory` storage's seal. It goes.
+    pub memory_seal: bool,
+    /// A refresh token this configuration will never present (memory storage, or refresh tokens
+    /// turned off): revoked at the provider, and removed.
+    pub refresh_token: Option<String>,
+}
+
+impl LeftBehind {
+    /// Whether there is anything to do.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl RawStored {
+    /// What of these values a configuration with `memory` storage (or not) and refresh tokens
+    /// (or not) leaves unread.
+    pub fn left_behind(&self, memory: bool, refresh_tokens: bool) -> LeftBehind {
+        let memory_sealed = self.seal.as_deref().and_then(|s| s.split_once(':')).is_some_and(|(_, p)| p == MEMORY_SEAL);
+        let refresh_token = self.refresh_token.as_deref().map(unquote).filter(|t| !t.is_empty()).map(str::to_owned);
+        if memory {
+            let tokens = [&self.access_token, &self.id_token, &self.expires_at, &self.refresh_token, &self.token_type];
+            let local_session = tokens.iter().any(|v| v.is_some()) || (self.seal.is_some() && !memory_sealed);
+            LeftBehind { local_session, memory_seal: false, refresh_token }
+        } else {
+            LeftBehind {
+                local_session: false,
+                memory_seal: memory_sealed,
+                refresh_token: refresh_token.filter(|_| !refresh_tokens),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -330,5 +375,40 @@ pub(crate) mod tests {
         unbound.access_token = Some("someone-else's".into());
         assert_eq!(unbound.interpret(), Stored::Changing { generation: 0 });
         assert_eq!(raw(&s, Some(1), None).interpret(), Stored::Absent { generation: 1 });
+    }
+
+    /// Each storage mode, and refresh tokens on or off, against what the other configurations
+    /// wrote.
+    #[test]
+    fn what_another_configuration_left_is_found() {
+        let local = RawStored {
+            access_token: Some("at".into()),
+            id_token: Some("it".into()),
+            expires_at: Some("1".into()),
+            refresh_token: Some("rt".into()),
+            token_type: Some("DPoP".into()),
+            generation: Some("3".into()),
+            seal: Some("3:abc".into()),
+        };
+        let memory = RawStored { generation: Some("3".into()), seal: Some("3:memory".into()), ..RawStored::default() };
+        let rt = Some("rt".to_owned());
+        let cases = [
+            // (values, memory storage, refresh tokens, left behind)
+            (&local, true, true, LeftBehind { local_session: true, memory_seal: false, refresh_token: rt.clone() }),
+            (&local, true, false, LeftBehind { local_session: true, memory_seal: false, refresh_token: rt.clone() }),
+            (&local, false, true, LeftBehind::default()),
+            (&local, false, false, LeftBehind { refresh_token: rt.clone(), ..LeftBehind::default() }),
+            (&memory, true, true, LeftBehind::default()),
+            (&memory, false, true, LeftBehind { memory_seal: true, ..LeftBehind::default() }),
+            (&RawStored::default(), true, true, LeftBehind::default()),
+            (&RawStored::default(), false, false, LeftBehind::default()),
+        ];
+        for (i, (values, memory, refresh, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(values.left_behind(memory, refresh), expected, "case {i}");
+        }
+        let seal_only = RawStored { seal: Some("2:abc".into()), ..RawStored::default() };
+        assert!(seal_only.left_behind(true, true).local_session, "a local seal without tokens still goes");
+        let quoted = RawStored { refresh_token: Some("\"rt\"".into()), ..RawStored::default() };
+        assert_eq!(quoted.left_behind(true, true).refresh_token, rt, "revoked as the provider issued it");
     }
 }
