@@ -1,9 +1,14 @@
 // Browser figures for `make bench`, in each engine (Chromium, then Firefox with its defaults):
 // silent-renewal latency per path (renewal start → verified session committed, as the app logs it)
 // over N renewals, and navigation → restored session rendered.
+import { lookup } from 'node:dns/promises';
+import { connect } from 'node:net';
 import { ENGINES, MODES, RENEWED, configure, login, pct } from './modes.mjs';
 
 const APP = 'http://localhost:5000';
+const IDP = 'http://localhost:4000';
+/** The provider's own counts (`make bench` runs it with IDP_TEST_CONTROL=1). */
+const idpStats = async () => (await fetch(`${IDP}/__dev/stats`)).json();
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 30);
 const RELOADS = Number(process.env.BENCH_RELOADS ?? 40);
 const ms = (x) => `${Math.round(x)} ms`;
@@ -29,6 +34,24 @@ const stepsOf = (page) => page.evaluate((steps) => {
   return out;
 }, STEPS);
 
+// The first suspect for a slow engine: `localhost` resolving to ::1 first while the servers listen
+// on 127.0.0.1 only. What the name resolves to, and what a refused ::1 connection costs.
+{
+  const addresses = (await lookup('localhost', { all: true })).map((a) => a.address);
+  const refused = [];
+  for (let i = 0; i < 20; i += 1) {
+    const start = performance.now();
+    const outcome = await new Promise((resolve) => {
+      const socket = connect({ host: '::1', port: 4000 });
+      socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+      socket.once('error', (e) => resolve(e.code));
+    });
+    refused.push([performance.now() - start, outcome]);
+  }
+  const outcome = refused[0][1] === 'connected' ? 'connects (something listens on ::1)' : `is refused (${refused[0][1]})`;
+  console.log(`localhost resolves to ${addresses.join(', ')}; a connection to [::1]:4000 ${outcome} in ${pct(refused.map(([t]) => t), 50).toFixed(2)} ms p50`);
+}
+
 for (const engine of ENGINES) {
   const browser = await engine.launch();
   for (const mode of MODES) {
@@ -44,7 +67,9 @@ for (const engine of ENGINES) {
     // With refresh tokens the first renewal of a session checks the frame: not counted.
     const clicks = RENEWALS + (mode.config.useRefreshTokens ? 1 : 0);
     const steps = {};
+    let before;
     for (let i = 1; i <= clicks; i += 1) {
+      if (i === clicks - RENEWALS + 1) before = await idpStats();
       // Started from script, as the floor starts its renewals: a real click makes Chromium render
       // the next frame before it runs anything else (input → frame priority), which adds 8–16 ms
       // to whatever the click starts, in any page (measured: the lock's grant waits for it).
@@ -59,6 +84,9 @@ for (const engine of ENGINES) {
       if (i === 1 && mode.config.useRefreshTokens) continue;
       for (const [label, took] of Object.entries(these)) (steps[label] ??= []).push(took);
     }
+    const after = await idpStats();
+    const per = (key) => ((after[key] - before[key]) / RENEWALS).toFixed(2);
+    console.log(`provider traffic per renewal, ${mode.name}, ${engine.name}: ${per('preflights')} CORS preflights, ${per('connections')} new connections`);
     console.log(`renewal latency, ${mode.name}, ${engine.name}: p50 ${ms(pct(latencies, 50))}, p95 ${ms(pct(latencies, 95))}, max ${ms(Math.max(...latencies))} over ${latencies.length} renewals`);
     const parts = STEPS.map(([, label]) => label).filter((label) => steps[label])
       .map((label) => `${label} ${pct(steps[label], 50).toFixed(1)}`);

@@ -233,6 +233,9 @@ const stats = {
   lastExchange: null,
   // Token answers the `holdTokenAnswers` fault has held back so far.
   heldTokenAnswers: 0,
+  // CORS preflights (OPTIONS) and TCP connections accepted: `make bench` reports both per renewal,
+  // in each engine, to tell whether a browser caches preflights and reuses its connections.
+  preflights: 0, connections: 0,
 };
 provider.on('grant.success', (ctx) => {
   const type = ctx.oidc.params?.grant_type;
@@ -394,6 +397,7 @@ async function userinfo(req, res) {
 
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, ISSUER);
+  if (req.method === 'OPTIONS') stats.preflights += 1;
   try {
     if (url.pathname === '/healthz') return send(res, 200, 'ok', { 'content-type': 'text/plain' });
     if (url.pathname.startsWith('/__dev/')) {
@@ -468,6 +472,7 @@ server.on('error', (err) => {
   console.error(`idp: cannot listen on ${HOST}:${PORT}: ${err.message}`);
   process.exit(1);
 });
+server.on('connection', () => { stats.connections += 1; });
 server.listen(PORT, HOST, () => {
   console.log(`idp: ${ISSUER} (clients ${CLIENT_ID}, ${IMPLICIT_CLIENT_ID}; audience ${AUDIENCE}; access token ${ACCESS_TTL}s)`);
   console.log(`idp: dev users: ${USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`);
