@@ -76,8 +76,10 @@ export class AppPage {
     return this.page.evaluate(() => (window as unknown as { __pendingLongTimers: () => number }).__pendingLongTimers());
   }
 
+  /** Attaches a picture of the page. `caret: 'initial'`: hiding the caret would make Playwright
+   *  insert one more `<style>` that the page's CSP refuses (see `byPlaywright` in fixtures.ts). */
   async shot(name: string) {
-    await this.info.attach(name, { body: await this.page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    await this.info.attach(name, { body: await this.page.screenshot({ fullPage: true, caret: 'initial' }), contentType: 'image/png' });
   }
 }
 
