@@ -410,18 +410,18 @@ async fn revoke_within(setup: &AuthSetup, refresh_token: &str, why: &str) {
 /// At start, under the lock: removes what another configuration of the app left in storage (a
 /// switch to `memory` storage leaves `local` storage's tokens; see `LeftBehind`), and revokes the
 /// refresh token among it, which this configuration would never present nor revoke at Log Out. A
-/// session moved into memory is shown, if this configuration owns it.
+/// session kept (moved into memory) is shown, if this configuration owns it and none is shown yet.
 async fn sweep_left_behind(model: UseReducerHandle<AuthModel>, setup: Rc<AuthSetup>) {
     let task: locks::Task<Result<_, AuthError>> =
         Box::new(|_, held| Box::pin(async move { store::sweep_left_behind(&held).await }));
-    let (left, moved) = match locks::exclusive(task).await.map_err(AuthError::from).and_then(|swept| swept) {
+    let (left, kept) = match locks::exclusive(task).await.map_err(AuthError::from).and_then(|swept| swept) {
         Ok(swept) => swept,
         Err(error) => return log(web_sys::console::warn_1, format!("storage: what another mode left stays: {error}")),
     };
     if left.local_session || left.memory_seal {
         log(web_sys::console::info_1, "storage: removed what another token storage mode left".into());
     }
-    if let Some((session, generation)) = moved {
+    if let Some((session, generation)) = kept {
         if session.belongs_to(&setup.config.issuer, &setup.config.client_id) && model.session().is_none() {
             let frame = store::frame_status(generation);
             model.dispatch(Action::Adopted { session, generation, frame, at: now_ms() });
@@ -449,7 +449,9 @@ pub fn AuthProvider(props: &AuthProviderProps) -> Html {
         let context = context.clone();
         use_effect_with((), move |()| {
             let listeners = follow_other_tabs(&context.model, &context.setup, memory);
-            wasm_bindgen_futures::spawn_local(sweep_left_behind(context.model.clone(), context.setup.clone()));
+            if !store::left_behind().is_empty() {
+                wasm_bindgen_futures::spawn_local(sweep_left_behind(context.model.clone(), context.setup.clone()));
+            }
             if context.state == AuthState::Failed(AuthError::ForeignSession) {
                 wasm_bindgen_futures::spawn_local(drop_foreign(context.model.clone()));
             } else if context.session().is_some_and(|s| s.is_expired(now_ms())) {

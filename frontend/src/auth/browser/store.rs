@@ -207,39 +207,41 @@ fn raw_stored(storage: &Storage) -> RawStored {
     }
 }
 
+/// What another configuration of the app left in storage ([`LeftBehind`]), read without the
+/// lock: nothing at all on almost every start, so the lock is only taken when there is work.
+pub fn left_behind() -> LeftBehind {
+    local().map(|storage| raw_stored(&storage).left_behind(memory_mode(), ledger_used())).unwrap_or_default()
+}
+
 /// Removes what another configuration of the app left behind ([`LeftBehind`]: `local` storage's
 /// tokens under `memory` storage, `memory` storage's seal under `local`, a refresh token when
 /// refresh tokens are off), and gives back the refresh token it removed, for the caller to revoke.
-/// The session itself is not lost: a whole `local` session found under `memory` storage moves into
-/// this page's memory (and to the other tabs) without its refresh token, and one that only loses
-/// its refresh token is written again without it. Returns what was left, and the session moved.
+/// The session itself is not lost: a whole session that loses its refresh token is written again
+/// without it (under `memory` storage that moves it into this page's memory, and to the other
+/// tabs). Returns what was left, and the session kept.
 pub async fn sweep_left_behind(held: &Held) -> Result<(LeftBehind, Option<(Session, u64)>), AuthError> {
     let storage = local()?;
     let raw = raw_stored(&storage);
     let left = raw.left_behind(memory_mode(), ledger_used());
-    let mut moved = None;
     if left.local_session {
         remove(&storage, &LOCAL_SESSION_KEYS);
-        if let Stored::Session { session, generation } = raw.interpret() {
-            let session = session.with_refresh_token(None);
-            let frame = frame_status(generation);
-            commit_renewal(held, &session, generation, frame).await?;
-            moved = Some((session, generation));
-        }
     }
     if left.memory_seal {
         remove(&storage, &[SEAL]);
     }
-    if left.refresh_token.is_some() && !memory_mode() {
-        match read() {
+    let mut kept = None;
+    if left.local_session || left.refresh_token.is_some() {
+        // Read by `local` storage's rules, whatever the mode: those are the values found.
+        match raw.interpret() {
             Stored::Session { session, generation } => {
-                let frame = frame_status(generation);
-                commit_renewal(held, &session.with_refresh_token(None), generation, frame).await?;
+                let session = session.with_refresh_token(None);
+                commit_renewal(held, &session, generation, frame_status(generation)).await?;
+                kept = Some((session, generation));
             }
             _ => remove(&storage, &[REFRESH_TOKEN]),
         }
     }
-    Ok((left, moved))
+    Ok((left, kept))
 }
 
 /// The current generation.
