@@ -17,6 +17,18 @@ fn page(dir: &std::path::Path) -> web::Data<IndexPage> {
     web::Data::new(IndexPage::load(dir, policy()).expect("index page"))
 }
 
+/// The SPA listener over `dir`, layered as the backend mounts it.
+async fn serve(
+    dir: &std::path::Path,
+) -> impl actix_web::dev::Service<
+    actix_http::Request,
+    Response = actix_web::dev::ServiceResponse<actix_web::body::EitherBody<actix_web::body::BoxBody>>,
+    Error = actix_web::Error,
+> {
+    test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.to_path_buf(), page(dir))))
+        .await
+}
+
 fn dist(name: &str) -> std::path::PathBuf {
     let root = std::env::temp_dir().join(format!("spa-test-{name}-{}", std::process::id()));
     let dir = root.join("dist");
@@ -36,9 +48,7 @@ fn dist(name: &str) -> std::path::PathBuf {
 #[actix_web::test]
 async fn routes_fall_back_to_index_and_assets_do_not() {
     let dir = dist("routes");
-    let app =
-        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
-            .await;
+    let app = serve(&dir).await;
     for route in ["/", "/callback", "/profile", "/ping", "/no/such/route"] {
         let res = test::call_service(&app, test::TestRequest::get().uri(route).to_request()).await;
         assert_eq!(res.status(), StatusCode::OK, "{route}");
@@ -60,9 +70,7 @@ async fn nothing_outside_dist_is_served_however_the_path_is_written() {
     let dir = dist("traversal");
     // The secret is really there, one level up: a traversal that worked would find it.
     assert_eq!(std::fs::read_to_string(dir.join("../secret.txt")).expect("secret"), SECRET);
-    let app =
-        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
-            .await;
+    let app = serve(&dir).await;
     for attempt in [
         "/../secret.txt",
         "/assets/../../secret.txt",
@@ -100,9 +108,7 @@ fn nonce_of(csp: &str) -> String {
 #[actix_web::test]
 async fn every_app_page_has_its_own_nonce_and_the_isolation_headers() {
     let dir = dist("nonce");
-    let app =
-        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
-            .await;
+    let app = serve(&dir).await;
     let mut nonces = Vec::new();
     for route in ["/", "/index.html", "/profile"] {
         let res = test::call_service(&app, test::TestRequest::get().uri(route).to_request()).await;
@@ -166,9 +172,7 @@ async fn assets_are_served_precompressed_with_their_cache_policy() {
     std::fs::write(dir.join("auth_config.json"), b"{}").expect("config");
     // A .br that leads out of dist/ is not served.
     std::os::unix::fs::symlink(dir.join("../secret.txt"), dir.join("app.js.br")).expect("symlink");
-    let app =
-        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
-            .await;
+    let app = serve(&dir).await;
     let get = |path: &str, accept: &str| {
         test::TestRequest::get().uri(path).insert_header(("accept-encoding", accept.to_owned())).to_request()
     };
@@ -220,9 +224,7 @@ async fn a_compressed_copy_older_than_its_file_or_without_one_is_not_served() {
     std::fs::write(dir.join("auth_config.json"), b"{\"domain\":\"edited\"}").expect("edited");
     std::fs::write(dir.join("ghost.js.br"), b"brotli of a file that is gone").expect("ghost");
     std::fs::write(dir.join("ghost.js.gz"), b"gzip of a file that is gone").expect("ghost");
-    let app =
-        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
-            .await;
+    let app = serve(&dir).await;
     for accept in ["br", "gzip", "gzip, deflate, br"] {
         let req = test::TestRequest::get().uri("/auth_config.json").insert_header(("accept-encoding", accept));
         let res = test::call_service(&app, req.to_request()).await;
@@ -241,9 +243,7 @@ async fn a_compressed_copy_older_than_its_file_or_without_one_is_not_served() {
 #[actix_web::test]
 async fn the_page_never_goes_out_without_its_policy() {
     let dir = dist("page-paths");
-    let app =
-        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
-            .await;
+    let app = serve(&dir).await;
     for path in
         ["//index.html", "/index.html/", "///index.html", "/./index.html", "/%69ndex.html", "/assets/../index.html"]
     {
@@ -273,9 +273,7 @@ async fn not_modified_answers_keep_vary_and_cache_control() {
     std::fs::write(dir.join(asset), b"\0asm plain").expect("wasm");
     std::fs::write(dir.join(format!("{asset}.br")), b"brotli bytes").expect("br");
     std::fs::write(dir.join("auth_config.json"), b"{}").expect("config");
-    let app =
-        test::init_service(App::new().wrap(spa_headers()).configure(|cfg| configure_spa(cfg, dir.clone(), page(&dir))))
-            .await;
+    let app = serve(&dir).await;
     for (path, accept, cache) in [
         (format!("/{asset}"), "br", "public, max-age=31536000, immutable"),
         (format!("/{asset}"), "identity", "public, max-age=31536000, immutable"),
